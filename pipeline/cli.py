@@ -1,0 +1,53 @@
+"""The `zwgk` command."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+FORMATS = ("parquet", "csv", "xlsx", "duckdb")
+
+
+def _extract(a) -> int:
+    from .batch import run_batch
+    missing = [p for p in a.inputs if not Path(p).exists()]
+    if missing:
+        print(f"zwgk: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    summary = run_batch(a.inputs, a.out, fmt=a.format, jobs=a.jobs, timeout=a.timeout,
+                        progress=False if a.quiet else None)
+    print(summary.text())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="zwgk",
+        description="Normalized tables from Chinese local-government 政务公开 documents "
+                    "(txt in UTF-8/GB18030/UTF-16, html, docx, pdf with a text layer).")
+    sub = ap.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser(
+        "extract", help="extract the tables of SCHEMA.md from files and folders",
+        description="Read every file under INPUT (folders are searched recursively) and write one file per "
+                    "table (documents, items, paragraphs, responsibilities, quantities, dates, references, "
+                    "errors) into OUT. Files that cannot be read get a row in errors with the reason.")
+    ex.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
+    ex.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
+    ex.add_argument("--format", choices=FORMATS, default="parquet",
+                    help="parquet (default; pandas/DuckDB), csv (UTF-8 with BOM, opens in Excel), "
+                         "xlsx (one sheet per table), duckdb (one database file)")
+    ex.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    ex.add_argument("--timeout", type=float, default=120.0,
+                    help="seconds allowed per document before it is stopped and recorded in errors (default 120)")
+    ex.add_argument("--quiet", action="store_true", help="no progress output")
+    ex.set_defaults(func=_extract)
+    return ap
+
+
+def main(argv=None) -> int:
+    a = build_parser().parse_args(argv)
+    return a.func(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""发文字号 (document numbers): find them in running text and normalize them.
+
+Runs on folded text (full-width brackets and digits already ASCII, see textnorm.fold), so the
+bracket class below only needs the forms that have no ASCII twin.
+
+>>> [d.normalized for d in find_doc_numbers("根据（浙政办发[2020]20号）和岚综管办（2015）第148号文件")]
+['浙政办发〔2020〕20号', '岚综管办〔2015〕148号']
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .records import DocNumber
+
+_OPEN = r"[〔\[(【{［]"
+_CLOSE = r"[〕\])】}］]"
+DOC_NUMBER_RE = re.compile(
+    r"(?P<agency>[\u4e00-\u9fffA-Za-z]{1,16})\s{0,2}" + _OPEN + r"\s*(?P<year>(?:19|20)\d{2})\s*" + _CLOSE
+    + r"\s*第?\s*(?P<serial>\d{1,5})\s*号")
+
+# Words that end a sentence fragment before an agency abbreviation in glued text
+# (按照岚综管办〔2015〕148号 -> 岚综管办). Longest first.
+_LEFT_STOPS = sorted(["根据", "按照", "依据", "参照", "对照", "执行", "落实", "贯彻", "文件", "通知", "印发", "转发",
+                      "关于", "见", "的", "和", "及", "与", "或", "以", "依", "据", "经", "由", "等", "了", "在",
+                      "为", "是", "即", "于", "将", "要求", "精神", "规定", "附件", "号文"], key=len, reverse=True)
+_AGENCY_MIN = 2
+
+
+def _trim_agency(agency: str) -> str:
+    """Cut the agency run after the last stop word glued before it."""
+    cut = 0
+    for w in _LEFT_STOPS:
+        i = agency.rfind(w)
+        if i >= 0 and i + len(w) > cut and len(agency) - (i + len(w)) >= _AGENCY_MIN:
+            cut = i + len(w)
+    return agency[cut:]
+
+
+def normalize(agency: str, year: int | str, serial: int | str) -> str:
+    return f"{agency}〔{int(year)}〕{int(serial)}号"
+
+
+def find_doc_numbers(folded: str, original: str | None = None) -> Iterator[DocNumber]:
+    """Every 发文字号 in `folded` (the folded text), with spans into the original text."""
+    original = folded if original is None else original
+    for m in DOC_NUMBER_RE.finditer(folded):
+        agency = _trim_agency(m.group("agency"))
+        if len(agency) < _AGENCY_MIN:
+            continue
+        start = m.start("agency") + (len(m.group("agency")) - len(agency))
+        end = m.end()
+        yield DocNumber(normalize(agency, m.group("year"), m.group("serial")), agency,
+                        int(m.group("year")), int(m.group("serial")), start, end, original[start:end])

@@ -1,0 +1,68 @@
+"""The document that flows through the stages: text in, records out.
+
+Each stage is a plain function `stage(doc) -> None` that fills in some fields (layout fills
+zones, meta, items, paragraphs; each extractor fills its own record list).
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from .records import DateMention, DocNumber, Item, Meta, Paragraph, Quantity, Reference, Responsibility, Zone
+from .textnorm import doc_id_for, fold
+
+
+@dataclass
+class Document:
+    text: str
+    source: str = "<text>"
+    format: str = "txt"
+    encoding: str | None = None
+    doc_id: str = field(init=False)
+    folded: str = field(init=False, repr=False)
+    zones: list[Zone] = field(default_factory=list)
+    meta: Meta = field(default_factory=Meta)
+    items: list[Item] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    doc_numbers: list[DocNumber] = field(default_factory=list)
+    quantities: list[Quantity] = field(default_factory=list)
+    dates: list[DateMention] = field(default_factory=list)
+    responsibilities: list[Responsibility] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.doc_id = doc_id_for(self.text)
+        self.folded = fold(self.text)
+
+    # --- lookups used by extractors -------------------------------------------------------
+    def item_at(self, pos: int) -> Item | None:
+        """The innermost item whose span contains `pos`."""
+        best = None
+        for it in self.items:
+            if it.start <= pos < it.end and (best is None or it.level >= best.level):
+                best = it
+            elif it.start > pos:
+                break
+        return best
+
+    def paragraph_at(self, pos: int) -> Paragraph | None:
+        starts = self._paragraph_starts()
+        i = bisect.bisect_right(starts, pos) - 1
+        if i >= 0 and self.paragraphs[i].start <= pos < self.paragraphs[i].end:
+            return self.paragraphs[i]
+        return None
+
+    def _paragraph_starts(self) -> list[int]:
+        cache = getattr(self, "_pstarts", None)
+        if cache is None or len(cache) != len(self.paragraphs):
+            cache = [p.start for p in self.paragraphs]
+            self._pstarts = cache
+        return cache
+
+    def zone_spans(self, *kinds: str) -> list[tuple[int, int]]:
+        return [(z.start, z.end) for z in self.zones if z.kind in kinds]
+
+    def in_doc_number(self, start: int, end: int) -> bool:
+        """True when [start, end) overlaps any 发文字号 of the text (own or cited)."""
+        return any(d.start < end and start < d.end for d in self.doc_numbers)

@@ -1,0 +1,144 @@
+"""The outline tree: numbered items at every level (一、 （一） 1. （1） 1、 ① ⑴ ㈠ 第一条 …).
+
+A marker is accepted at the start of a line, or inside a line (crawled pages keep no line breaks)
+when the text before it ends a sentence or when it continues the numbering of its style. Levels
+come from the order in which styles nest: a style seen before closes the deeper ones (sibling),
+a new style opens a level (child). Skipped and repeated numbers are tolerated.
+"""
+from __future__ import annotations
+
+import re
+
+from .records import Item
+from .textnorm import small_cn_number
+
+_CN = "[一二三四五六七八九十]{1,3}"
+_MARKER_RE = re.compile(
+    r"(?P<cn_dun>(?P<n1>" + _CN + r")[ \t]?[、.](?![一二三四五六七八九十\d][、级类月至到])" + r")"
+    r"|(?P<cn_paren>\([ \t]?(?P<n2>" + _CN + r")[ \t]?\)[、.]?)"
+    r"|(?P<di>第(?P<n3>" + _CN + r")(?P<di_kind>条|章|节|部分))"
+    r"|(?P<ar_paren>\((?P<n4>\d{1,2})\)[、.]?)"
+    r"|(?P<ar>(?<![\d.])(?P<n5>\d{1,2})[ \t]?(?P<ar_punct>[.、])(?![\d]))"
+    r"|(?P<circled>[\u2460-\u2473])"        # ① … ⑳
+    r"|(?P<paren_num>[\u2474-\u2487])"      # ⑴ … ⒇
+    r"|(?P<cn_circled>[\u3220-\u3229])"     # ㈠ … ㈩
+)
+# What may stand right before an inline marker for it to start an item without further proof.
+_SENTENCE_END = set("。；;:：!！?？)）」』\"”'’ \t\n") | {"\u3000"}
+_MAX_NUMBER = 60
+
+
+def _style_and_number(m: re.Match) -> tuple[str, int] | None:
+    kind = m.lastgroup if m.lastgroup in {"circled", "paren_num", "cn_circled"} else None
+    if m.group("cn_dun"):
+        return "cn_dun", small_cn_number(m.group("n1"))
+    if m.group("cn_paren"):
+        return "cn_paren", small_cn_number(m.group("n2"))
+    if m.group("di"):
+        return "di_" + m.group("di_kind"), small_cn_number(m.group("n3"))
+    if m.group("ar_paren"):
+        return "ar_paren", int(m.group("n4"))
+    if m.group("ar"):
+        return ("ar_dot" if m.group("ar_punct") == "." else "ar_dun"), int(m.group("n5"))
+    ch = m.group(kind) if kind else ""
+    if kind == "circled":
+        return "circled", ord(ch) - 0x2460 + 1
+    if kind == "paren_num":
+        return "paren_num", ord(ch) - 0x2474 + 1
+    if kind == "cn_circled":
+        return "cn_circled", ord(ch) - 0x3220 + 1
+    return None
+
+
+_HEADING_STOP_RE = re.compile(r"[。:：\n]")
+
+
+def _heading_end(folded: str, start: int, limit: int) -> int:
+    """End of a heading: first 。 or ： (or :) or line end, within `limit`."""
+    m = _HEADING_STOP_RE.search(folded, start, limit)
+    return m.start() if m else limit
+
+
+def find_items(text: str, folded: str, regions: list[tuple[int, int]]) -> list[Item]:
+    """Numbered items inside the given (start, end) content regions, in document order."""
+    candidates = []  # (start, marker_end, style, number, at_line_start)
+    for rs, re_ in regions:
+        for m in _MARKER_RE.finditer(folded, rs, re_):
+            sn = _style_and_number(m)
+            if not sn or sn[1] is None or not (1 <= sn[1] <= _MAX_NUMBER):
+                continue
+            style, number = sn
+            s = m.start()
+            line_start = folded.rfind("\n", 0, s) + 1
+            at_line_start = not folded[max(line_start, rs):s].strip()
+            after = folded[m.end():m.end() + 1]
+            if not after or after in "\n" and not at_line_start:
+                continue
+            if style == "ar_dun" and not at_line_start and after in "0123456789":
+                continue
+            candidates.append((s, m.end(), style, number, at_line_start))
+
+    items: list[Item] = []
+    last_number: dict[str, int] = {}
+    stack: list[str] = []          # styles from outermost to innermost
+    open_items: list[Item] = []    # the last item at each stack level
+    for s, e, style, number, at_line_start in candidates:
+        prev = folded[s - 1] if s > 0 else "\n"
+        last = last_number.get(style)
+        continues = last is not None and number == last + 1
+        if not at_line_start:
+            sentence_end = prev in _SENTENCE_END
+            if style in ("circled", "paren_num", "cn_circled"):
+                ok = continues or number == 1
+            elif style in ("cn_paren", "ar_paren"):
+                ok = continues or (number == 1 and style not in stack) or (sentence_end and last is not None
+                                                                          and last < number <= last + 2)
+            else:
+                ok = (continues and prev not in "0123456789") or (sentence_end and (
+                    number == 1 or (last is not None and last < number <= last + 2)))
+            if not ok:
+                continue
+        if style in stack:
+            del stack[stack.index(style) + 1:]
+            del open_items[len(stack):]
+        else:
+            stack.append(style)
+        level = len(stack)
+        parent = open_items[level - 2] if level >= 2 and len(open_items) >= level - 1 else None
+        path = (parent.path + "." if parent else "") + str(number)
+        item = Item(item_id=len(items), parent_id=parent.item_id if parent else None, level=level,
+                    marker=text[s:e], number=number, path=path, heading="", start=s, end=e, text="",
+                    style=style)
+        if len(open_items) >= level:
+            open_items[level - 1] = item
+        else:
+            open_items.append(item)
+        items.append(item)
+        last_number[style] = number
+    _close_items(items, text, folded, regions)
+    return items
+
+
+def _close_items(items: list[Item], text: str, folded: str, regions: list[tuple[int, int]]) -> None:
+    """Set each item's end (next item of same or higher level, or its region's end) and heading."""
+    region_end = {}
+    for it in items:
+        region_end[it.item_id] = next((e for s, e in regions if s <= it.start < e), len(text))
+    for i, it in enumerate(items):
+        end = region_end[it.item_id]
+        next_start = end
+        for later in items[i + 1:]:
+            if later.start >= end:
+                break
+            if later.level <= it.level:
+                end = later.start
+                break
+        for later in items[i + 1:i + 2]:
+            next_start = min(end, later.start)
+        while end > it.start and text[end - 1].isspace():
+            end -= 1
+        body_start = it.start + len(it.marker)
+        h_end = _heading_end(folded, body_start, min(next_start, end) if next_start > body_start else end)
+        it.heading = text[body_start:h_end].strip()
+        it.end = max(end, body_start)
+        it.text = text[it.start:it.end]
