@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-_DATE_VALUE = r"(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)"
+_DATE_VALUE = r"(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?:\s*日)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)"
 
 # Crawler / CMS header lines "标题: …" at the start of a line (whole line is chrome).
 HEADER_LINE_RE = re.compile(r"^[ \t]*(?P<key>标题|题目|发布时间|发布日期|发布机构|文号|栏目|原文链接|索引号|"

@@ -15,6 +15,7 @@ import codecs
 import functools
 import io
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,9 @@ class IngestError(Exception):
         self.error = error
         self.message = message
 
+    def __reduce__(self):  # survive pickling between batch worker processes
+        return type(self), (self.error, self.message)
+
 
 @dataclass(frozen=True)
 class Ingested:
@@ -50,7 +54,10 @@ def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> In
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}:
         raise IngestError("unsupported", f"unsupported file type {suffix!r}")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read forever
+            raise IngestError("unreadable", "not a regular file")
+        size = st.st_size
         if size > max_bytes:
             raise IngestError("too_large", f"file is {size} bytes, limit is {max_bytes}")
         with path.open("rb") as f:

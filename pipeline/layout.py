@@ -22,13 +22,15 @@ DATE_FULL = (r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})[ \t]
 ORG_SUFFIX = (r"(?:人民政府|政府|办公室|办公厅|委员会|管委会|管理委员会|管理局|局|厅|处|科|室|部|委|办|中心|站|所|院|"
               r"队|组|会|社区|街道办事处|街道|镇|乡|指挥部|小组|公司|集团|党委|党工委|工委|片区|分局|支队|大队)")
 _SEAL = r"(?:[ \t]*\([^()\n]{1,24}代章\))?"
-# Left edge of a signature block: line start or the end of a sentence glued before it.
-_LEFT = r"(?:(?<=^)|(?<=\n)|(?<=[。；;!?！？ \t\u3000)]))"
 _RIGHT = r"(?=[ \t]*(?:\n|$|附件|来源|\(此件|\(本件|抄送|[ \t]))"
-SIGNATURE_RE = re.compile(
-    _LEFT + r"[ \t]*(?P<name>[\u4e00-\u9fff()A-Za-z]{2,40}?" + ORG_SUFFIX + r")(?P<seal>" + _SEAL + r")"
-    r"[ \t]*(?:\n[ \t]*){0,4}(?P<date>" + DATE_FULL + r")(?![ \t]*印发)" + _RIGHT)
-LONE_DATE_RE = re.compile(_LEFT + r"[ \t]*(?P<date>" + DATE_FULL + r")(?![ \t]*印发)" + _RIGHT)
+# A 成文日期 stands alone: after a line start, a sentence end or the signature's name, and before a
+# line end, a space, 附件 or page chrome; "…印发" dates belong to the 版记.
+SIGNATURE_DATE_RE = re.compile(r"(?P<date>" + DATE_FULL + r")(?![ \t]*印发)" + _RIGHT)
+_NAME_RUN_RE = re.compile(r"(?P<run>[\u4e00-\u9fff()A-Za-z][\u4e00-\u9fff()A-Za-z \t]{1,70})(?P<seal>" + _SEAL +
+                          r")[ \t]*(?:\n[ \t]*){0,4}$")
+_NAME_ORG_END_RE = re.compile(ORG_SUFFIX + "$")
+# Words that never sit inside a body's name: the name starts after the last of them.
+_NAME_STOP_RE = re.compile(r"名单|附件|附表|如下|的|等|通知|报告|意见|批复|方案|特此|此复")
 PRINTED_RE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,40})?[ \t]*(?P<date>" + DATE_FULL + r")[ \t]*印发")
 COPY_TO_RE = re.compile(r"(?:^|(?<=\n)|(?<=[。 \t]))[ \t]*抄[ \t]*送[ \t]*:[^\n]*(?:\n[^\n:]{2,80}[。.]?(?=\n))*")
 NOTE_RE = re.compile(r"\([ \t]*(?:此件|本件)[^()\n]{0,16}\)")
@@ -146,23 +148,15 @@ def analyze(doc: Document) -> None:
         body_start = m.end()
 
     # 6. signature and 成文日期, notes, 版记
-    sig = None
-    for m in SIGNATURE_RE.finditer(folded, body_start):
-        name = m.group("name")
-        if _plausible_signature(name):
-            sig = m
-            break
-    if sig:
-        meta.issuer = sig.group("name").strip()
-        add("signature", sig.start("name"), sig.end("seal"))
-        add("date", sig.start("date"), sig.end("date"))
-        meta.date = _iso(sig.group("date"))
-    else:
-        for m in LONE_DATE_RE.finditer(folded, body_start):
-            meta.date = _iso(m.group("date"))
-            if meta.date:
-                add("date", m.start("date"), m.end("date"))
-                break
+    chrome_ranges = [(s, e) for s, e, _ in spans]
+    signature = _find_signature(doc, body_start, chrome_ranges)
+    if signature:
+        name_span, seal_end, date_span = signature
+        if name_span:
+            meta.issuer = re.sub(r"\s+", "", text[name_span[0]:name_span[1]])
+            add("signature", name_span[0], seal_end)
+        add("date", *date_span)
+        meta.date = _iso(text[date_span[0]:date_span[1]])
     for m in NOTE_RE.finditer(folded, body_start):
         add("note", m.start(), m.end())
     for m in PRINTED_RE.finditer(folded, body_start):
@@ -190,8 +184,32 @@ def analyze(doc: Document) -> None:
     doc.paragraphs = _paragraphs(doc, regions)
 
 
-def _plausible_signature(name: str) -> bool:
-    return not re.search(r"[，,、:;。]|年|月|日", name)
+def _find_signature(doc: Document, body_start: int, chrome_ranges):
+    """The first stand-alone date after the body start, with the body's name before it when there
+    is one: ((name_start, name_end) | None, seal_end, (date_start, date_end))."""
+    folded = doc.folded
+    lone = None
+    for m in SIGNATURE_DATE_RE.finditer(folded, body_start):
+        ds, de = m.span("date")
+        if any(a <= ds < b for a, b in chrome_ranges) or not _iso(m.group("date")):
+            continue
+        window = folded[max(body_start, ds - 80):ds]
+        nm = _NAME_RUN_RE.search(window)
+        if nm:
+            offset = ds - len(window)
+            run = nm.group("run")
+            stop = None
+            for stop in _NAME_STOP_RE.finditer(run):
+                pass
+            cut = stop.end() if stop else 0
+            name = run[cut:].strip()
+            if _NAME_ORG_END_RE.search(name) and 2 <= len(name.replace(" ", "")) <= 40:
+                ns = offset + nm.start("run") + run.index(name, cut)
+                return (ns, ns + len(name)), offset + nm.end("seal"), (ds, de)
+        before = folded[max(0, ds - 2):ds]
+        if lone is None and (not before.strip() or before[-1] in "。；;!?！？" or before.endswith("\n")):
+            lone = (None, ds, (ds, de))
+    return lone
 
 
 def _find_titles(doc: Document, segments, zones, web_title) -> int:

@@ -94,7 +94,7 @@ def find_items(text: str, folded: str, regions: list[tuple[int, int]]) -> list[I
                 ok = continues or (number == 1 and style not in stack) or (sentence_end and last is not None
                                                                           and last < number <= last + 2)
             else:
-                ok = (continues and prev not in "0123456789") or (sentence_end and (
+                ok = (continues and not (style.startswith("ar") and prev.isdigit())) or (sentence_end and (
                     number == 1 or (last is not None and last < number <= last + 2)))
             if not ok:
                 continue

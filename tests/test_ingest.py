@@ -1,6 +1,7 @@
 """pipeline.ingest: bytes -> text for .txt, .html, .docx, .pdf, and the errors for everything else."""
 from __future__ import annotations
 
+import pickle
 import random
 import struct
 import subprocess
@@ -213,7 +214,7 @@ def test_ingest_html_without_text(tmp_path, html, error):
 
 @pytest.mark.parametrize("blocks, text", [
     ([SENTENCE, [["单位", "任务"], ["区委办", "公开"]], "结尾"], f"{SENTENCE}\n单位\t任务\n区委办\t公开\n结尾"),
-    (["a<w:tab/>b<w:br/>c", "", "", "", "d"], "a\tb\nc\n\nd"),
+    (["a</w:t><w:tab/><w:t>b</w:t><w:br/><w:t>c", "", "", "", "d"], "a\tb\nc\n\nd"),
     (["保留</w:t></w:r><w:del><w:r><w:delText>删除</w:delText></w:r></w:del><w:r><w:t>文字"], "保留文字"),
     ([[["多</w:t></w:r></w:p><w:p><w:r><w:t>段", "&amp;"]]], "多 段\t&"),
 ])
@@ -303,6 +304,12 @@ def test_ingest_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == "[]"
+
+
+def test_ingest_error_pickles():
+    exc = pickle.loads(pickle.dumps(IngestError("binary", "binary file: PNG image")))
+    assert (exc.stage, exc.error, exc.message, str(exc)) == ("ingest", "binary", "binary file: PNG image",
+                                                             "binary file: PNG image")
 
 
 def test_ingest_ingested_is_frozen():

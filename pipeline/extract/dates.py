@@ -1,8 +1,7 @@
 """Dates field: absolute dates and deadlines of a document (SCHEMA.md ``dates``).
 
 Finding and normalizing live in `pipeline.dates`; this module only adds what needs the document:
-the year of year-less dates, the 发文字号 to skip, ranges, and the
-item / paragraph a date stands in.
+the year of year-less dates, the 发文字号 to skip, ranges, and the item / paragraph a date is in.
 """
 from __future__ import annotations
 
@@ -15,7 +14,8 @@ from ..records import DateMention
 
 # Range tails and lists that share the month of the date before them: 5月7日至13日, 12月8日、18日.
 _SAME_MONTH_TAIL_RE = re.compile(r"\s?(?:[-~至到、,]|和|及|与)\s?(?P<day>\d{1,2})\s?[日号](?![内])")
-_CONNECTOR_RE = re.compile(r"\s?(?:[-~至到、,]|和|及|与)\s?$")
+_CONNECTOR_RE = re.compile(r"(?:\((?:星期|周)[一二三四五六日天]\))?\s?(?:[-~至到、,]|和|及|与)\s?")
+_RANGE = {"-", "~", "至", "到"}
 
 
 def document_year(doc: Document) -> int | None:
@@ -44,10 +44,9 @@ def extract(doc: Document) -> Iterator[DateMention]:
         start, end = m.span()
         if doc.in_doc_number(start, end):
             continue
-        year = ref_year
-        if prev and not m.group("year") and not m.group("num") and _CONNECTOR_RE.fullmatch(folded[prev[0]:start]):
-            year = prev[1]  # 2020年12月29日至1月6日 ... the second half shares the first one's year
-        parsed = parse_date(m.group(), year)
+        parsed = parse_date(m.group(), ref_year)
+        if prev and not m.group("year") and not m.group("num"):
+            parsed = _range_tail(m.group(), folded[prev[0]:start], prev) or parsed
         if parsed is None or parsed[1] == "year":
             continue
         iso, precision = parsed
@@ -55,6 +54,19 @@ def extract(doc: Document) -> Iterator[DateMention]:
         prev = (end, int(iso[:4]), int(iso[5:7]))
         if precision == "day":
             yield from _same_month_tails(doc, end, prev)
+
+
+def _range_tail(expr: str, between: str, prev: tuple[int, int, int]) -> tuple[str, str] | None:
+    """The second half of 2021年6月6日至6月8日 shares the first half's year, not the document's;
+    a range that runs back in the calendar (2020年12月29日至1月6日) ends in the next year."""
+    connector = _CONNECTOR_RE.fullmatch(between)
+    if connector is None:
+        return None
+    _, year, month = prev
+    parsed = parse_date(expr, year)
+    if parsed and connector.group().strip()[-1:] in _RANGE and parsed[0][:7] < f"{year:04d}-{month:02d}":
+        parsed = parse_date(expr, year + 1)
+    return parsed
 
 
 def _same_month_tails(doc: Document, pos: int, prev: tuple[int, int, int]) -> Iterator[DateMention]:
