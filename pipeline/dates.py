@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from .textnorm import CN_DIGITS, fold, small_cn_number
 
@@ -71,10 +71,10 @@ _RECURRING_RE = re.compile(r"每(?:年|月|季度?)?\s?$")
 def find_dates(folded: str) -> Iterator[re.Match]:
     """Candidate date expressions of (folded) running text, with their affixes.
 
-    Only plausible candidates are yielded: the match must parse with *some* year, Chinese-numeral
-    months need a year, recurring dates (每年12月31日前) and templates (2022年12月x日) are skipped,
-    and a bare 年底 needs an affix (年底前, 截至年底) or a relative year
-    (今年年底) -- "年末结转结余" in a budget table is an accounting term, not a date.
+    Only plausible candidates are yielded: the match must parse with *some* year; a month in
+    Chinese numerals needs a year; recurring dates (每年12月31日前) and templates (2022年12月x日)
+    are skipped; a bare 年底 needs an affix (年底前, 截至年底) or a relative year (今年年底), since
+    "年末结转结余" in a budget table is an accounting term, not a date.
 
     >>> [m.group() for m in find_dates("于2020年9月底前编制完成，并于11月底公开")]
     ['2020年9月底前', '11月底']
@@ -173,8 +173,10 @@ def parse_date(s: str, ref_year: int | None = None) -> tuple[str, str] | None:
     """
     s = re.sub(r"\s+", " ", fold(s)).strip()
     s = _strip_affixes(s).strip()
+    if not s:
+        return None
     numeric = _NUMERIC_RE.fullmatch(s)
-    if numeric:  # 2020-07-20, 2010 01 29, 2020.7 (year first: the only order that is not a convention)
+    if numeric:  # 2020-07-20, 2010 01 29, 2020.7: year first, the one order that is no convention
         y, _, m, d = numeric.groups()
         return _assemble(int(y), int(m), int(d) if d else None, None)
     s = s.replace(" ", "")
@@ -184,7 +186,7 @@ def parse_date(s: str, ref_year: int | None = None) -> tuple[str, str] | None:
             return None
         s = f"{ref_year + _REL_YEARS[rel.group(1)]}年" + s[2:]
     core = _CORE_RE.fullmatch(s)
-    if not core or not s:
+    if not core:
         return None
     year_text, month_text, day_text = core.group("year"), core.group("month"), core.group("day")
     year = _year_value(year_text) if year_text else ref_year

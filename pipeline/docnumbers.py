@@ -21,7 +21,7 @@ DOC_NUMBER_RE = re.compile(
 
 # Words that end a sentence fragment before an agency abbreviation in glued text
 # (按照岚综管办〔2015〕148号 -> 岚综管办). Longest first.
-_LEFT_STOPS = sorted(["根据", "按照", "依据", "参照", "对照", "执行", "落实", "贯彻", "文件", "通知", "印发", "转发",
+_LEFT_STOPS = sorted(["根据", "按照", "围绕", "遵照", "依照", "结合", "参考", "比照", "同意", "按", "依据", "参照", "对照", "执行", "落实", "贯彻", "文件", "通知", "印发", "转发",
                       "关于", "见", "的", "和", "及", "与", "或", "以", "依", "据", "经", "由", "等", "了", "在",
                       "为", "是", "即", "于", "将", "要求", "精神", "规定", "附件", "号文"], key=len, reverse=True)
 _AGENCY_MIN = 2
@@ -35,6 +35,10 @@ def _trim_agency(agency: str) -> str:
         if i >= 0 and i + len(w) > cut and len(agency) - (i + len(w)) >= _AGENCY_MIN:
             cut = i + len(w)
     return agency[cut:]
+
+
+# Numbered orders without a year: 国务院令第711号
+ORDER_RE = re.compile(r"(?P<agency>[\u4e00-\u9fff]{2,12}令)\s*第\s*(?P<serial>\d{1,5})\s*号")
 
 
 def normalize(agency: str, year: int | str, serial: int | str) -> str:
@@ -52,3 +56,8 @@ def find_doc_numbers(folded: str, original: str | None = None) -> Iterator[DocNu
         end = m.end()
         yield DocNumber(normalize(agency, m.group("year"), m.group("serial")), agency,
                         int(m.group("year")), int(m.group("serial")), start, end, original[start:end])
+    for m in ORDER_RE.finditer(folded):
+        agency = _trim_agency(m.group("agency"))
+        start = m.end("agency") - len(agency)
+        yield DocNumber(f"{agency}第{int(m.group('serial'))}号", agency, None, int(m.group("serial")),
+                        start, m.end(), original[start:m.end()])

@@ -46,7 +46,8 @@ def docx_to_text(data: bytes) -> tuple[str, str]:
             raise IngestError("corrupt", f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
         except ET.ParseError as exc:
             raise IngestError("corrupt", f"corrupt DOCX: {MAIN_PART} is not well-formed XML: {exc}") from exc
-        head = zf.open(info).read(200)
+        with zf.open(info) as member:
+            head = member.read(200)
     m = re.match(rb"""(?:\xef\xbb\xbf)?<\?xml[^>]*encoding=["']([\w.-]+)""", head)
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines))
     return text.strip("\n"), m.group(1).decode("ascii").lower() if m else "utf-8"

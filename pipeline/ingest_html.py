@@ -97,6 +97,21 @@ class _TextParser(HTMLParser):
             self._lines.append("".join(self._line))
             self._line = []
 
+    def close(self) -> None:
+        # What is still buffered at the end starts with "<": a comment, tag or declaration cut off
+        # by the end of the file. Browsers drop it; html.parser would emit it as text and parse
+        # on inside it (so "<!-- <script>x()</script>" would leak "x()").
+        if self.rawdata.startswith("<"):
+            self.rawdata = ""
+        super().close()
+
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:  # <![foo[ ...: html.parser gives up on the page, browsers skip it
+            end = self.rawdata.find(">", i)
+            return -1 if end < 0 else end + 1
+
     def text(self) -> str:
         self._newline()
         lines = "\n".join(self._lines).split("\n")  # <pre> content carries its own breaks

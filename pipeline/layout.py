@@ -105,7 +105,7 @@ def analyze(doc: Document) -> None:
     segments = _segments(doc, [(s, e) for s, e, _ in spans])
 
     # 2. document numbers everywhere; the own one is the first before the body that is not cited
-    doc.doc_numbers = list(find_doc_numbers(folded, text))
+    doc.doc_numbers = sorted(find_doc_numbers(folded, text), key=lambda d: d.start)
 
     # 3. header: 发文机关标志 "XXX文件", 签发人
     header_issuer = None

@@ -18,7 +18,7 @@ _MARKER_RE = re.compile(
     r"|(?P<cn_paren>\([ \t]?(?P<n2>" + _CN + r")[ \t]?\)[、.]?)"
     r"|(?P<di>第(?P<n3>" + _CN + r")(?P<di_kind>条|章|节|部分))"
     r"|(?P<ar_paren>\((?P<n4>\d{1,2})\)[、.]?)"
-    r"|(?P<ar>(?<![\d.])(?P<n5>\d{1,2})[ \t]?(?P<ar_punct>[.、])(?![\d]))"
+    r"|(?P<ar>(?<![\d.])(?P<n5>\d{1,2})[ \t]?(?P<ar_punct>[.、]))"
     r"|(?P<circled>[\u2460-\u2473])"        # ① … ⑳
     r"|(?P<paren_num>[\u2474-\u2487])"      # ⑴ … ⒇
     r"|(?P<cn_circled>[\u3220-\u3229])"     # ㈠ … ㈩
@@ -51,6 +51,45 @@ def _style_and_number(m: re.Match) -> tuple[str, int] | None:
 
 
 _HEADING_STOP_RE = re.compile(r"[。:：\n]")
+_GLUE_WINDOW = 60
+
+
+# Nouns that end a short section heading (指导思想, 时间安排, 管控机制 …). In crawled pages a heading
+# runs straight into its text ("一、指导思想以习近平…"); it is cut after such a noun.
+_HEADING_NOUNS = (r"(?:思想|目标|原则|要求|安排|主题|时间|情况|思路|任务|措施|步骤|职责|分工|对象|形式|内容|机制|保障|重点|"
+                  r"范围|方式|依据|背景|问题|方向|概述|成效|做法|经验|意义|流程|标准|地点|方法|程序|纪律|名单)")
+_HEADING_NOUN_RE = re.compile(r"^.{2,6}?" + _HEADING_NOUNS + r"(?=.)")
+_NOUN_THEN_NUMBER_RE = re.compile(r"^(.{0,8}?" + _HEADING_NOUNS + r")(?=\d)")
+_LONG_LINE = 300
+
+
+def _in_long_line(folded: str, pos: int) -> bool:
+    start = folded.rfind("\n", 0, pos) + 1
+    end = folded.find("\n", pos)
+    return (len(folded) if end < 0 else end) - start > _LONG_LINE
+
+
+def _flat_heading(heading: str) -> str:
+    """Where the source lost its line breaks: a heading ends at a space, or after a heading noun
+    (时间安排, 管控机制 …) that runs straight into a number or into a long first clause."""
+    m = re.search(r"\s|(?<=组)组\s*长|(?<=.)(?:成\s*员|职\s*责)\s*:", heading)
+    if m and m.start() >= 2:
+        heading = heading[:m.start()]
+    m = _NOUN_THEN_NUMBER_RE.match(heading)
+    if m:
+        return m.group(1)
+    first_clause = re.split(r"[，,、;；]", heading, maxsplit=1)[0]
+    if len(first_clause) > 8:
+        m = _HEADING_NOUN_RE.match(first_clause)
+        if m:
+            return heading[:m.end()]
+    return heading
+
+
+def _glued_to_heading(folded: str, parent: Item, pos: int) -> bool:
+    """True when `pos` follows the previous item's marker closely with no sentence end between."""
+    gap = folded[parent.start:pos]
+    return len(gap) <= _GLUE_WINDOW and not re.search(r"[。;；!?！？]", gap)
 
 
 def _heading_end(folded: str, start: int, limit: int) -> int:
@@ -74,19 +113,24 @@ def find_items(text: str, folded: str, regions: list[tuple[int, int]]) -> list[I
             after = folded[m.end():m.end() + 1]
             if not after or after in "\n" and not at_line_start:
                 continue
-            if style == "ar_dun" and not at_line_start and after in "0123456789":
-                continue
-            candidates.append((s, m.end(), style, number, at_line_start))
+            digit_after = bool(m.group("ar")) and folded[m.end():m.end() + 1].isdigit()
+            candidates.append((s, m.end(), style, number, at_line_start, digit_after))
 
     items: list[Item] = []
     last_number: dict[str, int] = {}
     stack: list[str] = []          # styles from outermost to innermost
     open_items: list[Item] = []    # the last item at each stack level
-    for s, e, style, number, at_line_start in candidates:
+    for s, e, style, number, at_line_start, digit_after in candidates:
         prev = folded[s - 1] if s > 0 else "\n"
         last = last_number.get(style)
         continues = last is not None and number == last + 1
-        if not at_line_start:
+        if digit_after:  # "3.50年以上…" is item 3 only inside a running list, else a decimal
+            if not (continues and (prev in _SENTENCE_END or at_line_start)):
+                continue
+        elif not at_line_start and number == 1 and style not in stack and items and _glued_to_heading(
+                folded, items[-1], s):
+            pass  # "（一）坛南湾景区路段1.管制点设置": a first child glued to its parent's heading
+        elif not at_line_start:
             sentence_end = prev in _SENTENCE_END
             if style in ("circled", "paren_num", "cn_circled"):
                 ok = continues or number == 1
@@ -139,6 +183,9 @@ def _close_items(items: list[Item], text: str, folded: str, regions: list[tuple[
             end -= 1
         body_start = it.start + len(it.marker)
         h_end = _heading_end(folded, body_start, min(next_start, end) if next_start > body_start else end)
-        it.heading = text[body_start:h_end].strip()
+        heading = text[body_start:h_end].strip()
+        if _in_long_line(folded, it.start):
+            heading = _flat_heading(heading)
+        it.heading = heading
         it.end = max(end, body_start)
         it.text = text[it.start:it.end]

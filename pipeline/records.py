@@ -107,7 +107,7 @@ class DocNumber:
     """A 发文字号 found in the text, normalized (brackets 〔〕, ASCII digits, no spaces)."""
     normalized: str
     agency: str
-    year: int
+    year: int | None
     serial: int
     start: int
     end: int

@@ -7,12 +7,11 @@ import struct
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from hostile import (SCRIPT_HTML, SENTENCE, PNG_HEADER, big_one_line_text, docx_xml, make_hostile_folder,
+from hostile import (PNG_HEADER, SCRIPT_HTML, SENTENCE, big_one_line_text, docx_xml, make_hostile_folder,
                      pdf_bytes, write_docx, write_zip_bomb_docx)
 from pipeline import ingest_docx
 from pipeline.ingest import IngestError, Ingested, decode_text, read_document
@@ -176,6 +175,10 @@ def test_ingest_html_structure(tmp_path, html, text):
     "<p>可见</p><noscript><p>SECRET</p></noscript><template><p>SECRET</p></template>",
     "<p>可见</p><!-- SECRET --><!--[if IE]><p>SECRET</p><![endif]-->",
     "<title>SECRET</title><p>可见</p>",
+    "<p>可见</p><!-- never closed <script>SECRET()</script> <p>SECRET</p>",
+    "<p>可见</p><p class='<script>SECRET()'",  # tag cut off by the end of the file
+    "<p>可见</p><scr",
+    "<p>可<![if !supportLists]>见<![endif]><![bogus[ x ]]></p>",  # Word-saved HTML
 ])
 def test_ingest_html_drops_script_style_comments(tmp_path, html):
     path = tmp_path / "page.htm"
