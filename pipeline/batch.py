@@ -28,13 +28,22 @@ class StageError(Exception):
         self.stage, self.exc = stage, exc
 
 
-def iter_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
+# Annotation and data files that live beside documents (gold, labels, notes) are not documents:
+# a folder walk leaves them out and the summary counts them; a file named explicitly is always read.
+SIDECAR_SUFFIXES = {".json", ".jsonl", ".md", ".parquet", ".skops", ".gitkeep"}
+
+
+def iter_inputs(paths: Iterable[str | Path], skipped: Counter | None = None) -> Iterator[tuple[Path, str]]:
     """(path, source) for every file under the given files and folders, in a stable order.
 
     `source` is the path relative to the folder it was found in (SCHEMA.md documents.source)."""
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                if f.suffix.lower() in SIDECAR_SUFFIXES or f.name.startswith("."):
+                    if skipped is not None:
+                        skipped[f.suffix.lower() or f.name] += 1
+                    continue
                 yield f, str(f.relative_to(p))
         else:
             yield p, str(p)
@@ -110,6 +119,7 @@ class Summary:
     seconds: float = 0.0
     bytes: int = 0
     outputs: list = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
 
     def text(self) -> str:
         mb = self.bytes / 2**20
@@ -120,6 +130,9 @@ class Summary:
         lines.append("rows: " + ", ".join(f"{t} {self.rows[t]}" for t in
                                           ("items", "paragraphs", "quantities", "dates", "responsibilities",
                                            "references")))
+        if self.skipped:
+            lines.append(f"not documents, left out of the folder walk: {sum(self.skipped.values())} files ("
+                         + ", ".join(f"{k} {v}" for k, v in self.skipped.most_common()) + ")")
         lines.append("written: " + ", ".join(str(p) for p in self.outputs))
         return "\n".join(lines)
 
@@ -129,9 +142,10 @@ def run_batch(paths, out, *, fmt: str = "parquet", jobs: int | None = None, time
     """Extract every file under `paths` into table files in `out`."""
     from .tables import TABLES, frames, write_tables
 
-    inputs = list(iter_inputs(paths))
+    skipped: Counter = Counter()
+    inputs = list(iter_inputs(paths, skipped))
     jobs = max(1, jobs or os.cpu_count() or 1)
-    summary = Summary(files=len(inputs))
+    summary = Summary(files=len(inputs), skipped=skipped)
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
     t0 = time.perf_counter()
     bar = _progress(len(inputs), progress, log)

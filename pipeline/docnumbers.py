@@ -13,11 +13,11 @@ from collections.abc import Iterator
 
 from .records import DocNumber
 
-_OPEN = r"[〔\[(【{［]"
-_CLOSE = r"[〕\])】}］]"
-DOC_NUMBER_RE = re.compile(
-    r"(?P<agency>[\u4e00-\u9fffA-Za-z]{1,16})\s{0,2}" + _OPEN + r"\s*(?P<year>(?:19|20)\d{2})\s*" + _CLOSE
-    + r"\s*第?\s*(?P<serial>\d{1,5})\s*号")
+_OPEN = r"[〔\[(（【{［]"
+_CLOSE = r"[〕\])）】}］]"
+# Found from the bracketed year outwards (cheap on long texts), then the agency is read backwards.
+_CORE_RE = re.compile(_OPEN + r"\s*(?P<year>(?:19|20)\d{2})\s*" + _CLOSE + r"\s*第?\s*(?P<serial>\d{1,5})\s*号")
+_AGENCY_BEFORE_RE = re.compile(r"(?P<agency>[\u4e00-\u9fffA-Za-z]{1,16})\s{0,2}$")
 
 # Words that end a sentence fragment before an agency abbreviation in glued text
 # (按照岚综管办〔2015〕148号 -> 岚综管办). Longest first.
@@ -48,11 +48,15 @@ def normalize(agency: str, year: int | str, serial: int | str) -> str:
 def find_doc_numbers(folded: str, original: str | None = None) -> Iterator[DocNumber]:
     """Every 发文字号 in `folded` (the folded text), with spans into the original text."""
     original = folded if original is None else original
-    for m in DOC_NUMBER_RE.finditer(folded):
-        agency = _trim_agency(m.group("agency"))
+    for m in _CORE_RE.finditer(folded):
+        window_start = max(0, m.start() - 18)
+        a = _AGENCY_BEFORE_RE.search(folded, window_start, m.start())
+        if not a:
+            continue
+        agency = _trim_agency(a.group("agency"))
         if len(agency) < _AGENCY_MIN:
             continue
-        start = m.start("agency") + (len(m.group("agency")) - len(agency))
+        start = a.end("agency") - len(agency)
         end = m.end()
         yield DocNumber(normalize(agency, m.group("year"), m.group("serial")), agency,
                         int(m.group("year")), int(m.group("serial")), start, end, original[start:end])

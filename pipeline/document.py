@@ -37,14 +37,13 @@ class Document:
 
     # --- lookups used by extractors -------------------------------------------------------
     def item_at(self, pos: int) -> Item | None:
-        """The innermost item whose span contains `pos`."""
-        best = None
-        for it in self.items:
-            if it.start <= pos < it.end and (best is None or it.level >= best.level):
-                best = it
-            elif it.start > pos:
-                break
-        return best
+        """The innermost item whose span contains `pos` (items nest: walk up from the last start)."""
+        starts = self._cached("_istarts", self.items, lambda: [it.start for it in self.items])
+        i = bisect.bisect_right(starts, pos) - 1
+        it = self.items[i] if i >= 0 else None
+        while it is not None and not (it.start <= pos < it.end):
+            it = self.items[it.parent_id] if it.parent_id is not None else None
+        return it
 
     def paragraph_at(self, pos: int) -> Paragraph | None:
         starts = self._paragraph_starts()
@@ -54,11 +53,15 @@ class Document:
         return None
 
     def _paragraph_starts(self) -> list[int]:
-        cache = getattr(self, "_pstarts", None)
-        if cache is None or len(cache) != len(self.paragraphs):
-            cache = [p.start for p in self.paragraphs]
-            self._pstarts = cache
-        return cache
+        return self._cached("_pstarts", self.paragraphs, lambda: [p.start for p in self.paragraphs])
+
+    def _cached(self, name: str, source: list, build):
+        """A start-offset index, rebuilt when the list it indexes was replaced or resized."""
+        key, value = getattr(self, name, (None, None))
+        if key != (id(source), len(source)):
+            value = build()
+            setattr(self, name, ((id(source), len(source)), value))
+        return value
 
     def zone_spans(self, *kinds: str) -> list[tuple[int, int]]:
         return [(z.start, z.end) for z in self.zones if z.kind in kinds]

@@ -31,7 +31,8 @@ _NAME_RUN_RE = re.compile(r"(?P<run>[\u4e00-\u9fff()A-Za-z][\u4e00-\u9fff()A-Za-
 _NAME_ORG_END_RE = re.compile(ORG_SUFFIX + "$")
 # Words that never sit inside a body's name: the name starts after the last of them.
 _NAME_STOP_RE = re.compile(r"名单|附件|附表|如下|的|等|通知|报告|意见|批复|方案|特此|此复")
-PRINTED_RE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,40})?[ \t]*(?P<date>" + DATE_FULL + r")[ \t]*印发")
+PRINTED_RE = re.compile(r"(?P<date>" + DATE_FULL + r")[ \t]*印发")
+_PRINTER_BEFORE_RE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,40})[ \t]*$")
 COPY_TO_RE = re.compile(r"(?:^|(?<=\n)|(?<=[。 \t]))[ \t]*抄[ \t]*送[ \t]*:[^\n]*(?:\n[^\n:]{2,80}[。.]?(?=\n))*")
 NOTE_RE = re.compile(r"\([ \t]*(?:此件|本件)[^()\n]{0,16}\)")
 HEADER_ISSUER_RE = re.compile(r"^[ \t]*(?P<name>[\u4e00-\u9fff]{4,40}?)[ \t]*文[ \t]*件[ \t]*$", re.M)
@@ -161,7 +162,8 @@ def analyze(doc: Document) -> None:
         add("note", m.start(), m.end())
     for m in PRINTED_RE.finditer(folded, body_start):
         meta.printed_date = meta.printed_date or _iso(m.group("date"))
-        add("imprint", m.start() if m.group("name") else m.start("date"), m.end())
+        printer = _PRINTER_BEFORE_RE.search(folded, max(body_start, m.start() - 50), m.start())
+        add("imprint", printer.start() if printer else m.start(), m.end())
     for m in COPY_TO_RE.finditer(folded, body_start):
         add("imprint", m.start(), m.end())
     _attachment_titles(doc, segments, zones)

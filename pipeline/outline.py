@@ -7,6 +7,7 @@ a new style opens a level (child). Skipped and repeated numbers are tolerated.
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from .records import Item
@@ -52,6 +53,7 @@ def _style_and_number(m: re.Match) -> tuple[str, int] | None:
 
 _HEADING_STOP_RE = re.compile(r"[。:：\n]")
 _GLUE_WINDOW = 60
+_MAX_HEADING = 200
 
 
 # Nouns that end a short section heading (指导思想, 时间安排, 管控机制 …). In crawled pages a heading
@@ -63,10 +65,26 @@ _NOUN_THEN_NUMBER_RE = re.compile(r"^(.{0,8}?" + _HEADING_NOUNS + r")(?=\d)")
 _LONG_LINE = 300
 
 
-def _in_long_line(folded: str, pos: int) -> bool:
-    start = folded.rfind("\n", 0, pos) + 1
-    end = folded.find("\n", pos)
-    return (len(folded) if end < 0 else end) - start > _LONG_LINE
+class _Lines:
+    """Line bounds by binary search (a 9 MB one-line page must not cost a scan per marker)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def bounds(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
+        return self.starts[i], end
+
+    def at_line_start(self, pos: int, floor: int = 0) -> bool:
+        """Only whitespace between the start of pos's line (or `floor`) and pos."""
+        start = max(self.bounds(pos)[0], floor)
+        return pos - start <= 64 and not self.text[start:pos].strip()
+
+    def is_long(self, pos: int) -> bool:
+        start, end = self.bounds(pos)
+        return end - start > _LONG_LINE
 
 
 def _flat_heading(heading: str) -> str:
@@ -88,6 +106,8 @@ def _flat_heading(heading: str) -> str:
 
 def _glued_to_heading(folded: str, parent: Item, pos: int) -> bool:
     """True when `pos` follows the previous item's marker closely with no sentence end between."""
+    if pos - parent.start > _GLUE_WINDOW:
+        return False
     gap = folded[parent.start:pos]
     return len(gap) <= _GLUE_WINDOW and not re.search(r"[。;；!?！？]", gap)
 
@@ -100,7 +120,8 @@ def _heading_end(folded: str, start: int, limit: int) -> int:
 
 def find_items(text: str, folded: str, regions: list[tuple[int, int]]) -> list[Item]:
     """Numbered items inside the given (start, end) content regions, in document order."""
-    candidates = []  # (start, marker_end, style, number, at_line_start)
+    lines = _Lines(folded)
+    candidates = []  # (start, marker_end, style, number, at_line_start, digit_after)
     for rs, re_ in regions:
         for m in _MARKER_RE.finditer(folded, rs, re_):
             sn = _style_and_number(m)
@@ -108,8 +129,7 @@ def find_items(text: str, folded: str, regions: list[tuple[int, int]]) -> list[I
                 continue
             style, number = sn
             s = m.start()
-            line_start = folded.rfind("\n", 0, s) + 1
-            at_line_start = not folded[max(line_start, rs):s].strip()
+            at_line_start = lines.at_line_start(s, rs)
             after = folded[m.end():m.end() + 1]
             if not after or after in "\n" and not at_line_start:
                 continue
@@ -159,11 +179,11 @@ def find_items(text: str, folded: str, regions: list[tuple[int, int]]) -> list[I
             open_items.append(item)
         items.append(item)
         last_number[style] = number
-    _close_items(items, text, folded, regions)
+    _close_items(items, text, folded, regions, lines)
     return items
 
 
-def _close_items(items: list[Item], text: str, folded: str, regions: list[tuple[int, int]]) -> None:
+def _close_items(items: list[Item], text: str, folded: str, regions: list[tuple[int, int]], lines: _Lines) -> None:
     """Set each item's end (next item of same or higher level, or its region's end) and heading."""
     region_end = {}
     for it in items:
@@ -171,20 +191,22 @@ def _close_items(items: list[Item], text: str, folded: str, regions: list[tuple[
     for i, it in enumerate(items):
         end = region_end[it.item_id]
         next_start = end
-        for later in items[i + 1:]:
+        for j in range(i + 1, len(items)):
+            later = items[j]
             if later.start >= end:
                 break
             if later.level <= it.level:
                 end = later.start
                 break
-        for later in items[i + 1:i + 2]:
-            next_start = min(end, later.start)
+        if i + 1 < len(items):
+            next_start = min(end, items[i + 1].start)
         while end > it.start and text[end - 1].isspace():
             end -= 1
         body_start = it.start + len(it.marker)
-        h_end = _heading_end(folded, body_start, min(next_start, end) if next_start > body_start else end)
+        limit = min(next_start, end) if next_start > body_start else end
+        h_end = _heading_end(folded, body_start, min(limit, body_start + _MAX_HEADING))
         heading = text[body_start:h_end].strip()
-        if _in_long_line(folded, it.start):
+        if lines.is_long(it.start):
             heading = _flat_heading(heading)
         it.heading = heading
         it.end = max(end, body_start)

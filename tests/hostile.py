@@ -11,7 +11,7 @@ import random
 import zipfile
 from pathlib import Path
 
-SEED = Path("/work/shared/seeds/000_46ec87d9369d40f2.txt")
+SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seeds" / "000_46ec87d9369d40f2.txt"
 FALLBACK_SENTENCE = "盏西镇人民政府关于2020年政务公开工作要点分工方案落实情况的报告"
 
 
