@@ -19,7 +19,7 @@ extract: setup
 	$(BIN)/zwgk extract corpus/ --out out/
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 train: setup
 	$(BIN)/zwgk train
@@ -36,3 +36,6 @@ score: setup
 
 clean:
 	rm -rf out/ .pytest_cache
+
+pkuseg: setup
+	$(BIN)/python tools/fetch_pkuseg.py

@@ -20,6 +20,17 @@ def _extract(a) -> int:
     return 0
 
 
+def _train(a) -> int:
+    from .train import train
+    m = train(a.labels, a.model)
+    cv = m["cross_validation"]
+    print(f"model: {a.model}  cross-validation ({cv['scheme']}): macro-F1 {cv['macro_f1']:.3f}, "
+          f"accuracy {cv['accuracy']:.3f}")
+    for name, v in m["comparison"].items():
+        print(f"  {name:18s} macro-F1 {v['macro_f1']:.3f}  accuracy {v['accuracy']:.3f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="zwgk",
@@ -41,6 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seconds allowed per document before it is stopped and recorded in errors (default 120)")
     ex.add_argument("--quiet", action="store_true", help="no progress output")
     ex.set_defaults(func=_extract)
+
+    from .classify import MODEL_PATH
+    tr = sub.add_parser(
+        "train", help="fit the paragraph classifier on corpus/labels and save it to models/",
+        description="Fit the key-area classifier on the labeled paragraphs, measure it with cross-validation "
+                    "grouped by document against a character-only variant, a spacy-pkuseg variant (when "
+                    "`make pkuseg` has installed its model) and a keyword baseline, and save the model (skops) "
+                    "with metrics.json beside it.")
+    tr.add_argument("--labels", type=Path, default=MODEL_PATH.parents[1] / "corpus" / "labels",
+                    help="folder of part*.jsonl label files (default: corpus/labels)")
+    tr.add_argument("--model", type=Path, default=MODEL_PATH, help="where to save the model")
+    tr.set_defaults(func=_train)
     return ap
 
 

@@ -3,11 +3,14 @@
 Numerals are found and valued by `pipeline.numbers`; this module decides which of them report a
 figure: a measure word must follow (条 项 件 次 个 户 人 人次 ... 万元 %), and the numeral must be
 none of: a date or duration (no 年 月 日 天 in the unit list; 3个月 and 3个工作日 are cut by the
-unit's `not_before`), a 发文字号, an outline marker, an ordinal (第6版, 第一个), a name or slogan
-(六稳, 一部手机办事通, 12345热线), a model code (DN400), a range (3-5个) or glued table digits.
-The lexicons are data: ``resources/quantities.json``.
+unit's `not_before`), a 发文字号, an outline marker, an ordinal (第6版, 第一个), a phase or
+session (安置房三期, 人大五次会议), a name or slogan (六稳, 一部手机办事通, 12345热线, anything in
+a short quotation), an article (是一项重要工作), a model code (DN400) or glued table digits.
+A range (2-3个) is one figure, its lower bound. The lexicons are data: ``resources/quantities.json``.
 
-Regexes run on `doc.folded`; offsets and `text` are those of `doc.text` (folding is one for one).
+Value and unit: 1284万元 is 1284 万元 (a unit may start with 万/亿/千), 3.5万人 is 35000 人 (the 万
+multiplies), 百分之十五 is 15 %. Regexes run on `doc.folded`; offsets and `text` are those of
+`doc.text` (folding is one for one).
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from ..records import Quantity
 _RESOURCE = Path(__file__).resolve().parents[1] / "resources" / "quantities.json"
 
 _MULTIPLIERS = "十百千万亿萬億"
-# A clause (for 共 ... totals and for subjects) runs back to the last of these, at most 60 characters.
+# A clause (for 共 ... totals and for subjects) runs back to the last of these, at most 60
+# characters; its tail after a unit (for articles) runs on at most 16.
 _CLAUSE_TAIL_RE = re.compile(r"[^,.;:!?。\n、()\"“”《》【】\[\]]{0,16}")
 _CLAUSE_START_RE = re.compile(r"[^,.;:!?。\n、()\"“”《》【】\[\]]{0,60}$")
 _SPACE = r"[ \t]{0,2}"
@@ -45,6 +49,7 @@ def _lexicon() -> dict:
     lex["after_re"] = re.compile(rf"{_SPACE}(?P<approx>{alternation(lex['approx_after'])})")
     lex["before_re"] = re.compile(
         rf"(?P<total>{alternation(lex['total_words'])})?{_SPACE}(?P<approx>{alternation(lex['approx_before'])})?{_SPACE}$")
+    lex["total_not_re"] = re.compile(rf"(?:{lex['total_not']})")
     lex["total_re"] = re.compile(rf"(?:{lex['total_not']})|(?P<total>{alternation(lex['total_words'])})")
     # Names are listed, and one shape is general: numeral, character, numeral, character that is
     # no measure word (一村一品, 三审三校, 四门四访, 一户一审; not 两户三人).
@@ -105,21 +110,17 @@ def _quantity(doc: Document, lex: dict, start: int, end: int, last: Quantity | N
     if _not_a_figure(folded, start, end):
         return None
     numeral = folded[start:end]
-    if _PERCENT_WORD_RE.match(numeral):  # 百分之十五: the percent sign is in the numeral
-        unit, num_end, unit_end, approx = "%", end, end, None
-    else:
-        found = _unit_after(folded, lex, start, end)
-        if found is None:
-            return None
-        unit, num_end, unit_end, approx = found
+    found = _measure(doc, lex, start, end)
+    if found is None:
+        return None
+    unit, num_end, unit_end, approx, value = found
     if numeral == "一" and _article(folded, lex, start, unit, unit_end):
         return None
-    phase = lex["phase_before"].get(unit)
-    if phase and not numeral[0].isdigit() and re.search(rf"(?:{phase})$", folded[max(0, start - 8):start]):
-        return None  # 安置房三期, 人大五次会议: the third phase, the fifth session
-    value = parse_number(folded[start:num_end])
-    if value is None:
+    if not numeral[0].isdigit() and _phase(folded, lex, start, unit):
         return None
+    arabic = _ARABIC_NUMERAL_RE.fullmatch(numeral) is not None
+    if unit in lex["arabic_only_units"] and (not arabic or _CLOCK_RE.search(folded, max(0, start - 2), start)):
+        return None  # 24分 is a score; 三分, 10时30分 are not
     approx = approx or next((c for c in lex["approx_between"] if c in folded[start:num_end]), None)
     after = lex["after_re"].match(folded, unit_end)
     span_end = after.end() if after else unit_end
@@ -128,7 +129,11 @@ def _quantity(doc: Document, lex: dict, start: int, end: int, last: Quantity | N
     span_start = start - len(before.group()) if before and before.group().strip() else start
     if before and before.group("approx"):
         approx = approx or before.group("approx")
-    is_total = bool(before and before.group("total")) or _clause_total(folded, lex, start)
+    direct_total = bool(before and before.group("total")) and not lex["total_not_re"].search(
+        folded, max(0, start - len(before.group()) - 1), start)  # 公共3个: no total
+    if before and before.group("total") and not direct_total:
+        span_start = start
+    is_total = direct_total or _clause_total(folded, lex, start)
     subject = _subject(folded, lex, span_start, span_end, last)
     item = doc.item_at(start)
     para = doc.paragraph_at(start)
@@ -142,11 +147,44 @@ _CODE_RE = re.compile(r"[A-Za-z#№]\s?$")                     # DN400, No.3: a 
 _ORDINAL_RE = re.compile(r"[第届]\s?$|第[\d零〇○一二两三四五六七八九十百]+\s?[、,和及至到-]\s?$")
 _ORDINAL_LIST_RE = re.compile(r"[一二两三四五六七八九十]、$")       # 一、二期
 _RANGE_TAIL_RE = re.compile(r"[\d〇○零一二两三四五六七八九十]\s?[-~～至到]\s?$")
-_RANGE_HEAD_RE = re.compile(r"\s?[-~～/]\s?\d")
+_RANGE_HEAD_RE = re.compile(r"\s?/\s?\d")
+_RANGE_JOIN_RE = re.compile(r"\s?[-~～至到]\s?")
 _RANK_RE = re.compile(r"(?:前|后|排名|位列|位居)\s?$")
 _ZERO_LED_RE = re.compile(r"0\d{2,}$")
+_CLOCK_RE = re.compile(r"[时点:]\s?$")
+_ARABIC_NUMERAL_RE = re.compile(r"[\d.,]+")
 _PERCENT_WORD_RE = re.compile(r"[负負]?[百千万萬]+分之")
 _LATIN_RE = re.compile(r"[A-Za-z]")
+
+
+def _measure(doc: Document, lex: dict, start: int, end: int):
+    """(unit, numeral end, unit end, approx, value) of a numeral that a measure word follows.
+
+    A range (2-3个, 三至五个) is one figure: the lower bound, its approx the range as written.
+    """
+    folded = doc.folded
+    numeral = folded[start:end]
+    if _PERCENT_WORD_RE.match(numeral):  # 百分之十五: the percent sign is in the numeral
+        value = parse_number(numeral)
+        return None if value is None else ("%", end, end, None, value)
+    join = _RANGE_JOIN_RE.match(folded, end)
+    upper = join and numeral_regex().match(folded, join.end())
+    if join and not upper:
+        return None
+    if upper:
+        found = _unit_after(folded, lex, upper.start(), upper.end())
+        if found is None or parse_number(folded[upper.start():found[1]]) is None:
+            return None  # 2020-2022年, 0591-23165370: no measure word, no figure
+        unit, num_end, unit_end, approx = found
+        scale = re.search(f"[{_MULTIPLIERS}]*$", folded[upper.start():num_end]).group()
+        value = parse_number(numeral + scale) if not numeral.endswith(scale) else parse_number(numeral)
+        return None if value is None else (unit, num_end, unit_end, doc.text[start:num_end], value)
+    found = _unit_after(folded, lex, start, end)
+    if found is None:
+        return None
+    unit, num_end, unit_end, approx = found
+    value = parse_number(folded[start:num_end])
+    return None if value is None else (unit, num_end, unit_end, approx, value)
 
 
 def _not_a_figure(folded: str, start: int, end: int) -> bool:
@@ -156,8 +194,8 @@ def _not_a_figure(folded: str, start: int, end: int) -> bool:
         _CODE_RE.search(head)
         or _ORDINAL_RE.search(head)                                   # 第6版, 第一、二批, 十六届四次会议
         or (_ORDINAL_LIST_RE.search(head) and not folded[start].isdigit())
-        or _RANGE_TAIL_RE.search(head)             # 3-5个, 三至五个 (upper end), 2020-07-20, phones
-        or _RANGE_HEAD_RE.match(folded, end)       # the lower end of the same, a bill number 1/2
+        or _RANGE_TAIL_RE.search(head)             # the upper end of 3-5个 (taken with the lower one)
+        or _RANGE_HEAD_RE.match(folded, end)       # 1/2, 32/2020: a fraction or a bill number
         or (_RANK_RE.search(head) and folded[end:end + 1] in ("名", "位"))  # 前3名: a rank
         or _ZERO_LED_RE.match(folded[start:end]))  # 0591, 010: area codes, zero-led serials
 
@@ -190,6 +228,14 @@ def _article(folded: str, lex: dict, start: int, unit: str, unit_end: int) -> bo
     if folded.startswith(unit, unit_end):  # 一个个村庄, 一座座新城
         return True
     return "的" in _CLAUSE_TAIL_RE.match(folded, unit_end).group()  # 交出一份人民满意的答卷
+
+
+def _phase(folded: str, lex: dict, start: int, unit: str) -> bool:
+    """A Chinese numeral naming a phase or a session: 安置房三期, 十三届全国人大五次会议."""
+    head = folded[max(0, start - 8):start]
+    if unit in lex["count_before"]:
+        return not re.search(rf"(?:{lex['count_before'][unit]})$", head)
+    return unit in lex["phase_before"] and bool(re.search(rf"(?:{lex['phase_before'][unit]})$", head))
 
 
 def _unit_ok(folded: str, lex: dict, m: re.Match) -> bool:

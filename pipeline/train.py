@@ -1,0 +1,151 @@
+"""`zwgk train`: fit the paragraph classifier on corpus/labels and measure it.
+
+Cross-validation is grouped by document (no document on both sides). The same folds score the
+chosen model, a character-only variant, a spacy-pkuseg variant (when its model is installed) and the
+keyword-lexicon baseline; the winner is fitted on all labels and saved with skops, and
+models/metrics.json records per-label precision/recall/F1, the confusion matrix, the training data's
+hash and the package versions.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+import zipfile
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+
+from .classify import LABELS, MODEL_PATH, build_classifier, keyword_baseline_predict, unit_features
+
+ROOT = Path(__file__).resolve().parents[1]
+COLLECTIONS = {"seeds": ROOT / "corpus" / "seeds",
+               "pingtan": ROOT.parent / "shared" / "corpus" / "pingtan",
+               "bulk": ROOT.parent / "shared" / "bulk" / "national_gov_work_reports"}
+FOLDS = 5
+
+
+def load_labels(labels_dir: Path) -> list[dict]:
+    rows = []
+    for f in sorted(labels_dir.glob("part*.jsonl")):
+        rows += [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
+
+
+def labels_hash(labels_dir: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(labels_dir.glob("part*.jsonl")):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def training_table(labels: list[dict]):
+    """Features of every labeled span (documents processed once each), its label and its document."""
+    import pandas as pd
+    from .document import Document
+    from .ingest import read_document
+    from .run import STAGES, process
+    stages = [(n, f) for n, f in STAGES if n != "classify"]
+    by_file: dict[tuple, list[dict]] = {}
+    for r in labels:
+        by_file.setdefault((r["collection"], r["file"]), []).append(r)
+    rows, y, groups, missing = [], [], [], []
+    for (collection, name), recs in sorted(by_file.items()):
+        path = COLLECTIONS[collection] / name
+        if not path.exists():
+            missing.append(str(path))
+            continue
+        doc = process(Document(read_document(path).text, source=name), stages)
+        for r in recs:
+            rows.append(unit_features(doc, r["start"], r["end"]))
+            y.append(r["label"])
+            groups.append(name)
+    return pd.DataFrame(rows), y, groups, missing
+
+
+def _scores(y_true, y_pred) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=LABELS, zero_division=0)
+    return {"accuracy": accuracy_score(y_true, y_pred),
+            "macro_f1": f1_score(y_true, y_pred, labels=sorted(set(y_true)), average="macro", zero_division=0),
+            "per_label": {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+                          for i, lab in enumerate(LABELS)}}
+
+
+def cross_validate(X, y, groups, words: str, seed: int = 0) -> list[str]:
+    from sklearn.model_selection import GroupKFold
+    import numpy as np
+    pred = np.empty(len(y), dtype=object)
+    y_arr = np.array(y, dtype=object)
+    for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(X, y, groups):
+        model = build_classifier(words=words, seed=seed).fit(X.iloc[train_idx], y_arr[train_idx])
+        pred[test_idx] = model.predict(X.iloc[test_idx])
+    return list(pred)
+
+
+def _slim(model) -> None:
+    """Make the saved model small and quick to load without changing a prediction: TfidfVectorizer
+    keeps every pruned term in `stop_words_` (for introspection only), and its vocabulary values are
+    numpy integers, which skops stores one node each (seconds to load) instead of plain JSON ints."""
+    for _, transformer, _ in model.named_steps["features"].transformers_:
+        if hasattr(transformer, "stop_words_"):
+            transformer.stop_words_ = None
+        if hasattr(transformer, "vocabulary_"):
+            transformer.vocabulary_ = {term: int(i) for term, i in transformer.vocabulary_.items()}
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for pkg in ("scikit-learn", "jieba", "skops", "numpy", "scipy", "pandas", "spacy-pkuseg"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def train(labels_dir: Path = ROOT / "corpus" / "labels", model_path: Path = MODEL_PATH, log=sys.stderr) -> dict:
+    import skops.io as sio
+    from sklearn.metrics import confusion_matrix
+    try:
+        from .words import pkuseg_available
+    except ImportError:  # the optional segmenter is not part of this install
+        def pkuseg_available():
+            return False
+
+    t0 = time.perf_counter()
+    labels = load_labels(labels_dir)
+    X, y, groups, missing = training_table(labels)
+    print(f"[zwgk train] {len(y)} labeled units from {len(set(groups))} documents"
+          + (f" ({len(missing)} documents not found)" if missing else ""), file=log)
+    variants = ["jieba", "none"] + (["pkuseg"] if pkuseg_available() else [])
+    comparison, predictions = {}, {}
+    for v in variants:
+        ts = time.perf_counter()
+        predictions[v] = cross_validate(X, y, groups, v)
+        comparison[v] = _scores(y, predictions[v]) | {"seconds": round(time.perf_counter() - ts, 1)}
+        print(f"[zwgk train] {v}: macro-F1 {comparison[v]['macro_f1']:.3f} accuracy {comparison[v]['accuracy']:.3f}",
+              file=log)
+    comparison["keyword_baseline"] = _scores(y, keyword_baseline_predict(list(X["text"])))
+    chosen = "jieba"
+    model = build_classifier(words=chosen).fit(X, y)
+    _slim(model)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(model, model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    cm = confusion_matrix(y, predictions[chosen], labels=LABELS)
+    metrics = {
+        "model": {"file": model_path.name, "words": chosen, "estimator": "LinearSVC over TF-IDF "
+                  "char 1-3 grams + jieba words + heading char n-grams + layout features"},
+        "cross_validation": {"scheme": f"GroupKFold({FOLDS}) by document", **{k: v for k, v in
+                                                                             comparison[chosen].items()}},
+        "comparison": {k: {"macro_f1": v["macro_f1"], "accuracy": v["accuracy"]} for k, v in comparison.items()},
+        "confusion_matrix": {"labels": LABELS, "rows_true_columns_predicted": cm.tolist()},
+        "data": {"units": len(y), "documents": len(set(groups)), "label_counts": dict(Counter(y)),
+                 "labels_sha256": labels_hash(labels_dir), "missing_documents": missing},
+        "versions": _versions(),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    (model_path.parent / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    return metrics
