@@ -14,9 +14,10 @@ from ..document import Document
 from ..records import Responsibility
 
 ROLE_OF_LABEL = {"牵头": "lead", "配合": "support", "协办": "support", "协助": "support", "参与": "support",
+                 "参加": "support",
                  "责任": "responsible", "主办": "responsible", "承办": "responsible", "实施": "responsible"}
 _LABEL_RE = re.compile(
-    r"(?P<label>(?:牵头|配合|协办|协助|参与|主办|承办|实施)(?:单位|部门|处室|科室)|"
+    r"(?P<label>(?:牵头|配合|协办|协助|参与|参加|主办|承办|实施)(?:单位|部门|处室|科室)|"
     r"配合[(（]责任[)）]单位|责任(?:单位|部门|主体|处室|科室|股室|领导单位))\s*[:：]\s*")
 # Inline forms inside brackets.
 _LEAD_SUPPORT_RE = re.compile(r"(?P<lead>[^()（）:：。；;]{2,80}?)(?:牵头|牵头负责|为牵头单位)"
@@ -41,6 +42,67 @@ def extract(doc: Document) -> Iterator[Responsibility]:
         if (r.start, r.end, r.role) not in seen:
             seen.add((r.start, r.end, r.role))
             yield r
+    for r in _table_cells(doc):
+        if not any(a < r.end and r.start < b for a, b, _ in seen):
+            seen.add((r.start, r.end, r.role))
+            yield r
+
+
+# Column headers of task-division tables flattened into a line: "工作任务 牵头单位 配合（责任）单位 工作要求".
+_COLUMN_RE = re.compile(r"(?<!\S)(?P<label>[\u4e00-\u9fff]{0,8}?(?:牵\s?头|配\s?合|责\s?任|协\s?办)(?:[(（][^()（）\s]{1,4}[)）])?"
+                        r"[\u4e00-\u9fff]{0,2}?[(（]?(?:单\s?位|部\s?门|处\s?室|科\s?室|处)[)）]?)(?=\s)")
+_HEADER_WORDS_RE = re.compile(r"任\s?务|要\s?求|时\s?限|序\s?号|事\s?项|内\s?容")
+
+
+def _table_cells(doc: Document) -> Iterator[Responsibility]:
+    """Unit cells of flattened task tables: cells of each numbered row that are unit lists take the
+    role of the header's unit columns, in order."""
+    folded = doc.folded
+    for header in _table_headers(folded):
+        columns, start, end = header
+        for i, it in enumerate(doc.items):
+            if not (start <= it.start < end):
+                continue
+            body_start = it.start + len(it.marker)
+            row_end = doc.items[i + 1].start if i + 1 < len(doc.items) else it.end
+            # cells are whitespace-separated; a bracketed part "（政策法规处）" belongs to the cell before
+            cells = [(m.start(), m.end()) for m in re.finditer(r"\S+(?:\s+[(（][^()（）\s]{1,12}[)）])?",
+                                                               folded[body_start:min(it.end, row_end)])][1:]
+            k = 0
+            for cs, ce in cells:
+                if k >= len(columns):
+                    break
+                cell = folded[body_start + cs:body_start + ce]
+                if re.search(r"牵头|配合|负责", cell):
+                    k += 1      # an inline "A牵头，B配合" cell, read by _inline
+                    continue
+                if _looks_like_units(cell):
+                    role, label = columns[k]
+                    yield from _units(doc, body_start + cs, body_start + ce, role, label, anchor=it.start)
+                    k += 1
+
+
+def _table_headers(folded: str) -> Iterator[tuple[list[tuple[str, str]], int, int]]:
+    """(unit columns as (role, label), table start, table end) for each header row found."""
+    matches = list(_COLUMN_RE.finditer(folded))
+    i = 0
+    while i < len(matches):
+        group = [matches[i]]
+        while i + 1 < len(matches) and matches[i + 1].start() - group[-1].end() < 30:
+            i += 1
+            group.append(matches[i])
+        i += 1
+        around = folded[max(0, group[0].start() - 30):group[-1].end() + 30]
+        if not _HEADER_WORDS_RE.search(around):
+            continue
+        columns = []
+        for m in group:
+            label = re.sub(r"\s", "", m.group("label"))
+            columns.append((_role(label.split("（")[0].split("(")[0][-4:]) if "牵头" not in label else "lead", label))
+        line_end = folded.find("\n", group[-1].end())
+        end = len(folded) if line_end < 0 else line_end
+        nxt = next((m.start() for m in matches if m.start() > group[-1].end() + 30), end)
+        yield columns, group[-1].end(), min(end, nxt)
 
 
 def _labelled(doc: Document) -> Iterator[Responsibility]:
