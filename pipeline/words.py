@@ -13,8 +13,8 @@ def jieba_tokenizer():
     import jieba
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    with resources.as_file(resources.files("pipeline.resources") / "userdict.txt") as path:
-        tok.load_userdict(str(path))
+    with resources.files("pipeline.resources").joinpath("userdict.txt").open("rb") as f:
+        tok.load_userdict(f)  # a file object: given a path, jieba leaves the file open
     return tok
 
 
