@@ -120,16 +120,22 @@ class Summary:
     bytes: int = 0
     outputs: list = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
+    resumed: int = 0
+    totals: dict = field(default_factory=dict)
+    stage_seconds: Counter = field(default_factory=Counter)
 
     def text(self) -> str:
         mb = self.bytes / 2**20
         lines = [f"{self.files} files: {self.documents} documents, {sum(self.errors.values())} errors "
                  f"in {self.seconds:.1f} s ({mb / max(self.seconds, 1e-9):.2f} MB/s)"]
+        if self.resumed:
+            lines.append(f"{self.resumed} files already done in this output folder (same content): skipped")
         if self.errors:
             lines.append("errors: " + ", ".join(f"{k} {v}" for k, v in self.errors.most_common()))
-        lines.append("rows: " + ", ".join(f"{t} {self.rows[t]}" for t in
-                                          ("items", "paragraphs", "quantities", "dates", "responsibilities",
-                                           "references")))
+        totals = self.totals or self.rows
+        lines.append("rows: " + ", ".join(f"{t} {totals.get(t, 0)}" for t in
+                                          ("documents", "items", "paragraphs", "quantities", "dates",
+                                           "responsibilities", "references", "errors")))
         if self.skipped:
             lines.append(f"not documents, left out of the folder walk: {sum(self.skipped.values())} files ("
                          + ", ".join(f"{k} {v}" for k, v in self.skipped.most_common()) + ")")
@@ -137,44 +143,85 @@ class Summary:
         return "\n".join(lines)
 
 
-def run_batch(paths, out, *, fmt: str = "parquet", jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-              progress: bool | None = None, log=sys.stderr) -> Summary:
-    """Extract every file under `paths` into table files in `out`."""
-    from .tables import TABLES, frames, write_tables
+def file_hash(path: Path) -> str:
+    import hashlib
+    h = hashlib.sha1()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except OSError:
+        return "unreadable"
+    return h.hexdigest()
 
+
+def run_batch(paths, out, *, fmt: str = "parquet", jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+              progress: bool | None = None, log=sys.stderr, engine: str = "processes",
+              scheduler: str | None = None, batch_docs: int = 200, batch_bytes: int = 32 * 2**20) -> Summary:
+    """Extract every file under `paths` into table files in `out`, streaming rows to disk in
+    committed batches; inputs already committed in `out` (same content hash and source) are skipped."""
+    from .store import PartStore
+    from .tables import TABLES
+
+    t0 = time.perf_counter()
+    store = PartStore(Path(out))
     skipped: Counter = Counter()
     inputs = list(iter_inputs(paths, skipped))
+    done = store.done()
+    todo = []
+    for p, source in inputs:
+        h = file_hash(p)
+        if done.get(h + "|" + source) is None:
+            todo.append((p, source, h))
     jobs = max(1, jobs or os.cpu_count() or 1)
-    summary = Summary(files=len(inputs), skipped=skipped)
+    summary = Summary(files=len(inputs), skipped=skipped, resumed=len(inputs) - len(todo))
+    bar = _progress(len(todo), progress, log)
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
-    t0 = time.perf_counter()
-    bar = _progress(len(inputs), progress, log)
-    for result in _results(inputs, jobs, timeout):
+    committed_inputs: list[dict] = []
+    pending_bytes = 0
+    hashes = {source: h for _, source, h in todo}
+    for result in _results(todo, jobs, timeout, engine, scheduler):
         if "error" in result:
             rows["errors"].append(result["error"])
+            source = result["error"]["source"]
             summary.errors[result["error"]["error"]] += 1
         else:
+            source = result["rows"]["documents"][0]["source"]
             summary.documents += 1
             summary.bytes += result.get("bytes", 0)
+            pending_bytes += len(result["rows"]["documents"][0]["text"]) * 3
             for t, rs in result["rows"].items():
                 rows[t].extend(rs)
                 summary.rows[t] += len(rs)
+            for stage, sec in result.get("timings", {}).items():
+                summary.stage_seconds[stage] += sec
+        committed_inputs.append({"source": source, "hash": hashes[source] + "|" + source})
         bar.update(result, summary)
+        if len(committed_inputs) >= batch_docs or pending_bytes >= batch_bytes:
+            store.commit(rows, committed_inputs)
+            rows, committed_inputs, pending_bytes = {t: [] for t in TABLES}, [], 0
+    if committed_inputs:
+        store.commit(rows, committed_inputs)
     bar.close()
-    summary.outputs = write_tables(frames(rows), Path(out), fmt)
+    summary.outputs = store.finish(fmt)
+    summary.totals = store.counts()
     summary.seconds = time.perf_counter() - t0
     return summary
 
 
-def _results(inputs, jobs: int, timeout: float) -> Iterator[dict]:
-    tasks = [(str(p), s, timeout) for p, s in inputs]
-    if jobs == 1 or len(tasks) <= 1:
-        yield from map(_work, tasks)
+def _results(tasks, jobs: int, timeout: float, engine: str = "processes", scheduler: str | None = None):
+    work = [(str(p), s, timeout) for p, s, _ in tasks]
+    if engine == "dask":
+        from .engines import dask_results
+        yield from dask_results(work, jobs, scheduler)
+        return
+    if jobs == 1 or len(work) <= 1:
+        yield from map(_work, work)
         return
     import multiprocessing as mp
     ctx = mp.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    with ctx.Pool(jobs, maxtasksperchild=200) as pool:
-        yield from pool.imap_unordered(_work, tasks, chunksize=1)
+    with ctx.Pool(jobs, maxtasksperchild=500) as pool:
+        yield from pool.imap_unordered(_work, work, chunksize=1)
 
 
 class _progress:

@@ -15,7 +15,8 @@ def _extract(a) -> int:
         print(f"zwgk: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     summary = run_batch(a.inputs, a.out, fmt=a.format, jobs=a.jobs, timeout=a.timeout,
-                        progress=False if a.quiet else None)
+                        progress=False if a.quiet else None, engine=a.engine, scheduler=a.scheduler,
+                        batch_docs=a.batch_size)
     print(summary.text())
     return 0
 
@@ -41,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         "extract", help="extract the tables of SCHEMA.md from files and folders",
         description="Read every file under INPUT (folders are searched recursively) and write one file per "
                     "table (documents, items, paragraphs, responsibilities, quantities, dates, references, "
-                    "errors) into OUT. Files that cannot be read get a row in errors with the reason.")
+                    "errors) into OUT. Files that cannot be read get a row in errors with the reason. Results "
+                    "are committed to OUT as they come: a run that is stopped or killed can be started again "
+                    "with the same command and skips what is done.")
     ex.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
     ex.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     ex.add_argument("--format", choices=FORMATS, default="parquet",
@@ -50,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     ex.add_argument("--timeout", type=float, default=120.0,
                     help="seconds allowed per document before it is stopped and recorded in errors (default 120)")
+    ex.add_argument("--engine", choices=("processes", "dask"), default="processes",
+                    help="processes: worker processes on this machine (default); dask: a Dask cluster "
+                         "(a local one, or --scheduler ADDRESS), optional extra zwgk[dask]")
+    ex.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    ex.add_argument("--batch-size", type=int, default=200,
+                    help="documents per committed batch: what a killed run can lose at most (default 200)")
     ex.add_argument("--quiet", action="store_true", help="no progress output")
     ex.set_defaults(func=_extract)
 
