@@ -124,6 +124,13 @@ class Summary:
     totals: dict = field(default_factory=dict)
     stage_seconds: Counter = field(default_factory=Counter)
 
+    def as_dict(self) -> dict:
+        return {"files": self.files, "documents": self.documents, "errors": dict(self.errors),
+                "resumed": self.resumed, "skipped": dict(self.skipped), "seconds": round(self.seconds, 3),
+                "bytes": self.bytes, "rows": dict(self.totals or self.rows),
+                "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
+                "outputs": [str(p) for p in self.outputs]}
+
     def text(self) -> str:
         mb = self.bytes / 2**20
         lines = [f"{self.files} files: {self.documents} documents, {sum(self.errors.values())} errors "
@@ -136,6 +143,9 @@ class Summary:
         lines.append("rows: " + ", ".join(f"{t} {totals.get(t, 0)}" for t in
                                           ("documents", "items", "paragraphs", "quantities", "dates",
                                            "responsibilities", "references", "errors")))
+        if self.stage_seconds:
+            lines.append("time per stage (all workers): " + ", ".join(
+                f"{k} {v:.1f} s" for k, v in self.stage_seconds.items()))
         if self.skipped:
             lines.append(f"not documents, left out of the folder walk: {sum(self.skipped.values())} files ("
                          + ", ".join(f"{k} {v}" for k, v in self.skipped.most_common()) + ")")
@@ -206,6 +216,7 @@ def run_batch(paths, out, *, fmt: str = "parquet", jobs: int | None = None, time
     summary.outputs = store.finish(fmt)
     summary.totals = store.counts()
     summary.seconds = time.perf_counter() - t0
+    store.write_summary(summary.as_dict())
     return summary
 
 

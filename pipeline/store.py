@@ -161,6 +161,10 @@ class PartStore:
         tmp.replace(target)
         return target
 
+    def write_summary(self, summary: dict) -> None:
+        """The last run's summary as JSON (OUT/.zwgk/summary.json), for scripts and benchmarks."""
+        _atomic_write_bytes(self.root / "summary.json", json.dumps(summary, ensure_ascii=False, indent=1).encode())
+
     def counts(self) -> dict[str, int]:
         import pyarrow.parquet as pq
         return {t: sum(pq.ParquetFile(p).metadata.num_rows for p in (self.parts / t).glob("part-*.parquet"))

@@ -18,7 +18,7 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-from .classify import LABELS, MODEL_PATH, build_classifier, keyword_baseline_predict, unit_features
+from .classify import LABELS, MODEL_PATH, build_classifier, keyword_baseline_predict, span_features
 
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = {"seeds": ROOT / "corpus" / "seeds",
@@ -58,10 +58,9 @@ def training_table(labels: list[dict]):
             missing.append(str(path))
             continue
         doc = process(Document(read_document(path).text, source=name), stages)
-        for r in recs:
-            rows.append(unit_features(doc, r["start"], r["end"]))
-            y.append(r["label"])
-            groups.append(name)
+        rows += span_features(doc, [(r["start"], r["end"]) for r in recs])
+        y += [r["label"] for r in recs]
+        groups += [name] * len(recs)
     return pd.DataFrame(rows), y, groups, missing
 
 
