@@ -24,12 +24,12 @@ ORG_SUFFIX = (r"(?:人民政府|政府|办公室|办公厅|委员会|管委会|�
 _SEAL = r"(?:[ \t]*\([^()\n]{1,24}代章\))?"
 _RIGHT = r"(?=[ \t]*(?:\n|$|附件|来源|\(此件|\(本件|抄送|[ \t]))"
 # A 成文日期 stands alone: after a line start, a sentence end or the signature's name, and before a
-# line end, a space, 附件 or page chrome; "…印发" dates belong to the 版记.
-SIGNATURE_DATE_RE = re.compile(r"(?P<date>" + DATE_FULL + r")(?![ \t]*印发)" + _RIGHT)
-_NAME_RUN_RE = re.compile(r"(?P<run>[\u4e00-\u9fff()A-Za-z][\u4e00-\u9fff()A-Za-z \t]{1,70})(?P<seal>" + _SEAL +
-                          r")[ \t]*(?:\n[ \t]*){0,4}$")
+# line end, a space, 附件 or page chrome; "…印发" dates belong to the 版记. Glued text after the date
+# ("…管理局 2021年5月31日屿头乡…方案") is allowed only when the name before it stands apart.
+SIGNATURE_DATE_RE = re.compile(r"(?P<date>" + DATE_FULL + r")(?![ \t]*印发)(?P<free>" + _RIGHT + r")?")
+_SEAL_END_RE = re.compile(r"\([^()\n]{1,30}代章\)[ \t]*$")
+_NAME_RUN_RE = re.compile(r"[\u4e00-\u9fff()][\u4e00-\u9fff() \t]{1,70}$")
 _NAME_ORG_END_RE = re.compile(ORG_SUFFIX + "$")
-# Words that never sit inside a body's name: the name starts after the last of them.
 _NAME_STOP_RE = re.compile(r"名单|附件|附表|如下|的|等|通知|报告|意见|批复|方案|特此|此复")
 PRINTED_RE = re.compile(r"(?P<date>" + DATE_FULL + r")[ \t]*印发")
 _PRINTER_BEFORE_RE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,40})[ \t]*$")
@@ -153,7 +153,7 @@ def analyze(doc: Document) -> None:
     signature = _find_signature(doc, body_start, chrome_ranges)
     if signature:
         name_span, seal_end, date_span = signature
-        if name_span:
+        if name_span and name_span[0] is not None:
             meta.issuer = re.sub(r"\s+", "", text[name_span[0]:name_span[1]])
             add("signature", name_span[0], seal_end)
         add("date", *date_span)
@@ -195,23 +195,55 @@ def _find_signature(doc: Document, body_start: int, chrome_ranges):
         ds, de = m.span("date")
         if any(a <= ds < b for a, b in chrome_ranges) or not _iso(m.group("date")):
             continue
-        window = folded[max(body_start, ds - 80):ds]
-        nm = _NAME_RUN_RE.search(window)
-        if nm:
-            offset = ds - len(window)
-            run = nm.group("run")
-            stop = None
-            for stop in _NAME_STOP_RE.finditer(run):
-                pass
-            cut = stop.end() if stop else 0
-            name = run[cut:].strip()
-            if _NAME_ORG_END_RE.search(name) and 2 <= len(name.replace(" ", "")) <= 40:
-                ns = offset + nm.start("run") + run.index(name, cut)
-                return (ns, ns + len(name)), offset + nm.end("seal"), (ds, de)
+        name = _signature_name(folded, max(body_start, ds - 100), ds)
+        if name and (m.group("free") is not None or name[2]):
+            return (name[0], name[1]), name[3], (ds, de)
         before = folded[max(0, ds - 2):ds]
-        if lone is None and (not before.strip() or before[-1] in "。；;!?！？" or before.endswith("\n")):
+        if m.group("free") is not None and lone is None and (
+                not before.strip() or before[-1] in "。；;!?！？" or before.endswith("\n")):
             lone = (None, ds, (ds, de))
     return lone
+
+
+def _signature_name(folded: str, lo: int, date_start: int):
+    """(start, end, stands_apart, seal_end) of the body's name right before a date, or None.
+
+    The name is the longest run of whitespace-separated chunks that each end like a body's name
+    (…管理局 森林防灭火指挥部办公室), after an optional （…代章） seal; "各国土所）" or "…名单" before it are
+    not part of it."""
+    end = date_start
+    while end > lo and folded[end - 1] in " \t\n":
+        end -= 1
+    seal_end = end
+    seal = _SEAL_END_RE.search(folded, lo, end)
+    if seal:
+        end = seal.start()
+        while end > lo and folded[end - 1] in " \t":
+            end -= 1
+    run = _NAME_RUN_RE.search(folded, lo, end)
+    if not run:
+        return None
+    chunks = [(c.start(), c.end()) for c in re.finditer(r"\S+", folded[run.start():end])]
+    start = None
+    for cs, ce in reversed(chunks):
+        chunk = folded[run.start() + cs:run.start() + ce]
+        stop = None
+        for stop in _NAME_STOP_RE.finditer(chunk):
+            pass
+        if stop:
+            chunk_start = cs + stop.end()
+        else:
+            chunk_start = cs
+        if not _NAME_ORG_END_RE.search(chunk) or chunk.count("(") != chunk.count(")") or chunk_start >= ce:
+            break
+        start = run.start() + chunk_start
+        if stop:
+            break
+    if start is None or not 2 <= end - start <= 60:
+        return None
+    apart = start == lo or folded[start - 1] in " \t\n。；;" and folded[end:date_start].strip() == "" and (
+        end < date_start)
+    return start, end, apart, seal_end
 
 
 def _find_titles(doc: Document, segments, zones, web_title) -> int:
