@@ -60,8 +60,8 @@ def build(folder: Path, size_mb: float) -> tuple[int, int]:
     return n, total
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (from /proc)."""
+def tree_rss(pid: int) -> tuple[int, int]:
+    """(sum, largest) resident bytes of a process and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -71,16 +71,17 @@ def tree_rss(pid: int) -> int:
                 children.setdefault(ppid, []).append(int(d))
             except (OSError, IndexError, ValueError):
                 pass
-    total, stack = 0, [pid]
+    total, largest, stack = 0, 0, [pid]
     while stack:
         p = stack.pop()
         try:
             with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            total, largest = total + rss, max(largest, rss)
         except OSError:
             pass
         stack += children.get(p, [])
-    return total
+    return total, largest
 
 
 def run_extract(inputs: Path, out: Path, jobs: int | None) -> dict:
@@ -89,15 +90,17 @@ def run_extract(inputs: Path, out: Path, jobs: int | None) -> dict:
     cmd = [str(ZWGK), "extract", str(inputs), "--out", str(out), "--quiet"] + (["--jobs", str(jobs)] if jobs else [])
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    peak = 0
+    peak = peak_one = 0
     while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
+        total, largest = tree_rss(proc.pid)
+        peak, peak_one = max(peak, total), max(peak_one, largest)
         time.sleep(0.2)
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"zwgk extract failed ({proc.returncode})")
     summary = json.loads((out / ".zwgk" / "summary.json").read_text())
-    return {"jobs": jobs or os.cpu_count(), "wall_seconds": round(wall, 1), "peak_rss_mb": round(peak / 2**20),
+    return {"jobs": jobs or os.cpu_count(), "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(peak / 2**20),
+            "peak_rss_mb_largest_process": round(peak_one / 2**20),
             "documents": summary["documents"], "errors": summary["errors"], "stage_seconds": summary["stage_seconds"]}
 
 

@@ -32,6 +32,18 @@ def _train(a) -> int:
     return 0
 
 
+def _audit(a) -> int:
+    from .audit.report import write_audit
+    if not any((Path(a.out) / f"documents.{ext}").exists() for ext in ("parquet", "csv")):
+        print(f"zwgk: no tables in {a.out} (run `zwgk extract ... --out {a.out}` first)", file=sys.stderr)
+        return 2
+    s = write_audit(a.out, max_docs=a.max_docs)
+    print(f"{s['findings']} findings: {s['error']} errors, {s['warning']} warnings, {s['info']} info; "
+          f"{s['plan_items']} plan items matched against reports")
+    print("written: " + ", ".join(s["written"]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="zwgk",
@@ -73,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="folder of part*.jsonl label files (default: corpus/labels)")
     tr.add_argument("--model", type=Path, default=MODEL_PATH, help="where to save the model")
     tr.set_defaults(func=_train)
+
+    au = sub.add_parser(
+        "audit", help="check the claimed figures of an output folder and write findings and audit.html",
+        description="Audit the tables in OUT (written by `zwgk extract`): totals against their parts, the "
+                    "annual-report identity, claims restated with other numbers, year-over-year jumps, "
+                    "paragraphs copied between townships or years, plan items without a reported outcome. "
+                    "Writes OUT/findings.parquet, OUT/findings.csv (UTF-8 with BOM), OUT/coverage.parquet "
+                    "and a self-contained OUT/audit.html.")
+    au.add_argument("out", type=Path, metavar="OUT", help="output folder of `zwgk extract`")
+    au.add_argument("--max-docs", type=int, default=2000,
+                    help="documents shown with their text in audit.html (flagged ones first; default 2000)")
+    au.set_defaults(func=_audit)
     return ap
 
 

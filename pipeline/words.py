@@ -10,7 +10,12 @@ from importlib import resources
 
 @functools.lru_cache(maxsize=1)
 def jieba_tokenizer():
-    import jieba
+    """A jieba Tokenizer with the user dictionary. jieba_fast, when installed, is the same algorithm
+    and dictionary with its inner loops in C (about 1.6x faster, identical words): preferred."""
+    try:
+        import jieba_fast as jieba
+    except ImportError:
+        import jieba
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
     with resources.files("pipeline.resources").joinpath("userdict.txt").open("rb") as f:
