@@ -34,6 +34,8 @@ _NAME_STOP_RE = re.compile(r"名单|附件|附表|如下|的|等|通知|报告|�
 PRINTED_RE = re.compile(r"(?P<date>" + DATE_FULL + r")[ \t]*印发")
 _PRINTER_BEFORE_RE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,40})[ \t]*$")
 COPY_TO_RE = re.compile(r"(?:^|(?<=\n)|(?<=[。 \t]))[ \t]*抄[ \t]*送[ \t]*:[^\n]*(?:\n[^\n:]{2,80}[。.]?(?=\n))*")
+# 附件说明: "附件：1.…" after the body (the label only; the list itself is body, its items are items)
+ATTACHMENT_NOTE_RE = re.compile(r"(?:(?<=\n)|(?<=[。 \t]))附[ \t]*件[ \t]*\d{0,2}[ \t]*:")
 NOTE_RE = re.compile(r"\([ \t]*(?:此件|本件)[^()\n]{0,16}\)")
 HEADER_ISSUER_RE = re.compile(r"^[ \t]*(?P<name>[\u4e00-\u9fff]{4,40}?)[ \t]*文[ \t]*件[ \t]*$", re.M)
 SIGNER_RE = re.compile(r"签[ \t]*发[ \t]*人[ \t]*:[ \t]*(?P<name>[\u4e00-\u9fff·]{2,8}(?:[ \t、,][\u4e00-\u9fff]{2,4})*)")
@@ -160,6 +162,8 @@ def analyze(doc: Document) -> None:
         meta.date = _iso(text[date_span[0]:date_span[1]])
     for m in NOTE_RE.finditer(folded, body_start):
         add("note", m.start(), m.end())
+    for m in ATTACHMENT_NOTE_RE.finditer(folded, body_start):
+        add("attachment", m.start(), m.end())
     for m in PRINTED_RE.finditer(folded, body_start):
         meta.printed_date = meta.printed_date or _iso(m.group("date"))
         printer = _PRINTER_BEFORE_RE.search(folded, max(body_start, m.start() - 50), m.start())
