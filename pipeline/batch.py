@@ -142,7 +142,7 @@ class Summary:
         totals = self.totals or self.rows
         lines.append("rows: " + ", ".join(f"{t} {totals.get(t, 0)}" for t in
                                           ("documents", "items", "paragraphs", "quantities", "dates",
-                                           "responsibilities", "references", "errors")))
+                                           "responsibilities", "references", "metrics", "errors")))
         if self.stage_seconds:
             lines.append("time per stage (all workers): " + ", ".join(
                 f"{k} {v:.1f} s" for k, v in self.stage_seconds.items()))

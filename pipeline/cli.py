@@ -44,6 +44,21 @@ def _audit(a) -> int:
     return 0
 
 
+def _panel(a) -> int:
+    from .panel import build_panel
+    try:
+        long, wide = build_panel(a.out, fmt=a.format)
+    except FileNotFoundError as exc:
+        print(f"zwgk: {exc}", file=sys.stderr)
+        return 2
+    metrics = [c for c in wide.columns if c not in ("region_code", "province", "city", "county", "township",
+                                                    "place", "year")]
+    print(f"panel: {len(long)} figures from {long['doc_id'].nunique()} documents; "
+          f"{len(wide)} place-years x {len(metrics)} metrics")
+    print("written: " + ", ".join(str(Path(a.out) / f"panel_{k}.{a.format}") for k in ("long", "wide")))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="zwgk",
@@ -97,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     au.add_argument("--max-docs", type=int, default=2000,
                     help="documents shown with their text in audit.html (flagged ones first; default 2000)")
     au.set_defaults(func=_audit)
+
+    pa = sub.add_parser(
+        "panel", help="metrics by place and year from the tables in OUT (after zwgk extract)",
+        description="Join the metrics and documents tables that `zwgk extract` wrote into OUT and write "
+                    "panel_long (one row per figure, with region, year, doc_type, doc_id and offsets) and "
+                    "panel_wide (one row per place-year, one column per metric; a 年度报告 figure wins over "
+                    "others, a table cell over prose, then the largest value) into OUT.")
+    pa.add_argument("out", type=Path, metavar="OUT", help="the output folder of zwgk extract")
+    pa.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                    help="parquet (default) or csv (UTF-8 with BOM, opens in Excel)")
+    pa.set_defaults(func=_panel)
     return ap
 
 

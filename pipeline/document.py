@@ -29,6 +29,7 @@ class Document:
     dates: list[DateMention] = field(default_factory=list)
     responsibilities: list[Responsibility] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
+    metrics: list | None = None  # canonical metric records (pipeline.extract.metrics), None until that stage
     timings: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

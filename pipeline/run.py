@@ -16,6 +16,11 @@ def _layout(doc: Document) -> None:
     analyze(doc)
 
 
+def _regions(doc: Document) -> None:
+    from .regions import resolve
+    doc.meta.extra["region"] = resolve(doc)
+
+
 def _extractor(field: str) -> Callable[[Document], None]:
     def stage(doc: Document) -> None:
         from importlib import import_module
@@ -32,10 +37,12 @@ def _classify(doc: Document) -> None:
 
 STAGES: list[tuple[str, Callable[[Document], None]]] = [
     ("layout", _layout),
+    ("regions", _regions),
     ("references", _extractor("references")),
     ("quantities", _extractor("quantities")),
     ("dates", _extractor("dates")),
     ("responsibilities", _extractor("responsibilities")),
+    ("metrics", _extractor("metrics")),
     ("classify", _classify),
 ]
 

@@ -20,7 +20,8 @@ from .tables import COLUMNS, TABLES, arrow_schema
 # Deterministic order of the final tables.
 ORDER = {"documents": "source", "errors": "source", "items": "doc_id, item_id",
          "paragraphs": "doc_id, paragraph_id", "responsibilities": "doc_id, start, role, unit",
-         "quantities": "doc_id, start, unit", "dates": "doc_id, start", "references": "doc_id, start"}
+         "quantities": "doc_id, start, unit", "dates": "doc_id, start", "references": "doc_id, start",
+         "metrics": "doc_id, start, metric"}
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

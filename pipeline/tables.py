@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .document import Document
+from .metrics_table import METRICS_COLUMNS, metric_rows
 
 COLUMNS: dict[str, list[tuple[str, str]]] = {
     "documents": [("doc_id", "string"), ("source", "string"), ("format", "string"), ("encoding", "string"),
@@ -32,6 +33,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "references": [("doc_id", "string"), ("title", "string"), ("doc_number", "string"), ("agency", "string"),
                    ("year", "Int64"), ("serial", "Int64"), ("text", "string"), ("start", "Int64"),
                    ("end", "Int64")],
+    "metrics": METRICS_COLUMNS,
     "errors": [("source", "string"), ("stage", "string"), ("error", "string"), ("message", "string")],
 }
 TABLES = list(COLUMNS)
@@ -79,6 +81,7 @@ def document_rows(doc: Document) -> dict[str, list[dict]]:
         rows["references"].append(did | {"title": r.title, "doc_number": r.doc_number, "agency": r.agency,
                                          "year": r.year, "serial": r.serial, "text": r.text, "start": r.start,
                                          "end": r.end})
+    rows["metrics"] = metric_rows(doc)
     return rows
 
 

