@@ -39,7 +39,7 @@ def _audit(a) -> int:
         return 2
     s = write_audit(a.out, max_docs=a.max_docs)
     print(f"{s['findings']} findings: {s['error']} errors, {s['warning']} warnings, {s['info']} info; "
-          f"{s['plan_items']} plan items matched against reports")
+          f"{s['plan_items']} plan items compared with their reports")
     print("written: " + ", ".join(s["written"]))
     return 0
 

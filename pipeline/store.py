@@ -4,20 +4,20 @@ Rows arrive in batches and are written to `OUT/.zwgk/parts/<table>/part-NNNNNN.p
 committed by its marker `OUT/.zwgk/commits/part-NNNNNN.json` (the inputs it covers, with their content
 hashes), written last and atomically. A part without a marker was interrupted and is ignored (and
 removed) on the next run, so a run killed at any moment loses nothing committed, and a resumed run
-skips every input whose content hash is committed. `finish` compacts the committed parts into the
-final tables with DuckDB, sorted so that the result does not depend on completion order or on how
-many times the run was resumed; every final file is written to a temporary name and renamed.
+skips every input whose content hash is committed. `finish` merges the committed parts (each sorted
+when written) into the final tables, so that the result does not depend on completion order or on
+how many times the run was resumed; every final file is written to a temporary name and renamed.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 from .tables import COLUMNS, TABLES, arrow_schema
 
-# Deterministic order of the final tables.
+# Deterministic order of the final tables (the remaining columns break ties: identical documents
+# under two names give rows equal on these keys).
 ORDER = {"documents": "source", "errors": "source", "items": "doc_id, item_id",
          "paragraphs": "doc_id, paragraph_id", "responsibilities": "doc_id, start, role, unit",
          "quantities": "doc_id, start, unit", "dates": "doc_id, start", "references": "doc_id, start",
@@ -72,77 +72,104 @@ class PartStore:
         for t in TABLES:
             if not rows.get(t):
                 continue
-            tab = pa.Table.from_pandas(frame(t, rows[t]), schema=arrow_schema(t), preserve_index=False)
+            keys = _order_keys(t)
+            ordered = sorted(rows[t], key=lambda r: _sort_key(r, keys))
+            tab = pa.Table.from_pandas(frame(t, ordered), schema=arrow_schema(t), preserve_index=False)
             tmp = self.parts / t / f".{name}.tmp"
-            pq.write_table(tab.replace_schema_metadata(None), tmp)
+            # small row groups: compaction reads a part group by group (item texts nest, a part's
+            # text column can hold hundreds of MB)
+            pq.write_table(tab.replace_schema_metadata(None), tmp, row_group_size=_row_group(t))
             tmp.replace(self.parts / t / f"{name}.parquet")
         _atomic_write_bytes(self.commits / f"{name}.json",
                             json.dumps({"inputs": inputs}, ensure_ascii=False).encode("utf-8"))
         self.next_part += 1
 
     # --- final tables ---------------------------------------------------------------------------
-    def finish(self, fmt: str = "parquet", memory_limit: str = "256MB") -> list[Path]:
-        """Compact committed parts into OUT/<table>.<fmt> (or one zwgk.duckdb / zwgk.xlsx)."""
-        import duckdb
-        tmpdir = self.root / "duckdb_tmp"
-        tmpdir.mkdir(exist_ok=True)
-        con = duckdb.connect()
-        con.execute(f"SET memory_limit='{memory_limit}'")
-        con.execute(f"SET temp_directory='{tmpdir}'")
-        con.execute("SET preserve_insertion_order=false")
-        written = []
-        db_tmp = self.out / ".zwgk.duckdb.tmp"
-        if fmt == "duckdb":
-            db_tmp.unlink(missing_ok=True)
-            con.execute(f"ATTACH '{db_tmp}' AS final")
-        for t in TABLES:
-            source = self._relation(t)
-            query = f"SELECT * FROM {source} ORDER BY {ORDER[t]}"
-            if fmt == "parquet":
-                written.append(self._copy(con, query, self.out / f"{t}.parquet", "(FORMAT PARQUET)"))
-            elif fmt == "csv":
-                written.append(self._csv(con, query, self.out / f"{t}.csv"))
-            elif fmt == "duckdb":
-                con.execute(f'CREATE TABLE final."{t}" AS {query}')
-        if fmt == "duckdb":
-            con.execute("DETACH final")
-            target = self.out / "zwgk.duckdb"
-            db_tmp.replace(target)
-            written.append(target)
-        elif fmt == "xlsx":
-            written.append(self._xlsx(con))
-        con.close()
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        return written
+    def finish(self, fmt: str = "parquet") -> list[Path]:
+        """Compact committed parts into OUT/<table>.<fmt> (or one zwgk.duckdb / zwgk.xlsx).
 
-    def _relation(self, table: str) -> str:
+        Each part was sorted when committed; the final table is a streaming k-way merge of the
+        parts, so memory stays flat whatever the corpus size and the order never depends on which
+        worker finished first or on how often the run was resumed."""
+        import pyarrow as pa
+        pa.set_memory_pool(pa.system_memory_pool())  # mimalloc keeps freed blocks: RSS would grow
+        if fmt == "parquet":
+            return [self._write_parquet(t) for t in TABLES]
+        if fmt == "csv":
+            return [self._write_csv(t) for t in TABLES]
+        if fmt == "duckdb":
+            return [self._write_duckdb()]
+        if fmt == "xlsx":
+            return [self._write_xlsx()]
+        raise ValueError(f"unknown format {fmt!r}")
+
+    # --- merging --------------------------------------------------------------------------------
+    def _batches(self, table: str):
+        """Record batches of the table's rows in final order (k-way merge of the sorted parts)."""
+        import heapq
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        schema = arrow_schema(table)
+        keys = _order_keys(table)
+
+        def rows(path):
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=_row_group(table)):
+                for row in batch.to_pylist():
+                    yield _sort_key(row, keys), row
+
         files = sorted((self.parts / table).glob("part-*.parquet"))
-        if files:
-            listing = ", ".join(f"'{f}'" for f in files)
-            return f"read_parquet([{listing}])"
-        cols = ", ".join(f'CAST(NULL AS {_DUCK[t]}) AS "{c}"' for c, t in COLUMNS[table])
-        return f"(SELECT {cols} WHERE false)"
+        size = 4 * _row_group(table)
+        chunk = []
+        for _, row in heapq.merge(*(rows(f) for f in files), key=lambda kr: kr[0]):
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield pa.RecordBatch.from_pylist(chunk, schema=schema)
+                chunk = []
+        if chunk or not files:
+            yield pa.RecordBatch.from_pylist(chunk, schema=schema)
 
-    @staticmethod
-    def _copy(con, query: str, target: Path, options: str) -> Path:
+    def _write_parquet(self, table: str) -> Path:
+        import pyarrow.parquet as pq
+        target = self.out / f"{table}.parquet"
         tmp = target.with_name(f".{target.name}.tmp")
-        con.execute(f"COPY ({query}) TO '{tmp}' {options}")
+        with pq.ParquetWriter(tmp, arrow_schema(table)) as writer:
+            for batch in self._batches(table):
+                writer.write_batch(batch)
         tmp.replace(target)
         return target
 
-    def _csv(self, con, query: str, target: Path) -> Path:
+    def _write_csv(self, table: str) -> Path:
         """CSV with a UTF-8 BOM (Excel reads the encoding from it)."""
-        body = target.with_name(f".{target.name}.body")
-        con.execute(f"COPY ({query}) TO '{body}' (FORMAT CSV, HEADER)")
+        import pyarrow.csv as pacsv
+        target = self.out / f"{table}.csv"
         tmp = target.with_name(f".{target.name}.tmp")
-        with open(tmp, "wb") as out, open(body, "rb") as src:
-            out.write(b"\xef\xbb\xbf")
-            shutil.copyfileobj(src, out, 1 << 20)
-        body.unlink()
+        with open(tmp, "wb") as f:
+            f.write(b"\xef\xbb\xbf")
+            with pacsv.CSVWriter(f, arrow_schema(table)) as writer:
+                for batch in self._batches(table):
+                    writer.write_batch(batch)
         tmp.replace(target)
         return target
 
-    def _xlsx(self, con) -> Path:
+    def _write_duckdb(self) -> Path:
+        import duckdb
+        import pyarrow as pa
+        target, tmp = self.out / "zwgk.duckdb", self.out / ".zwgk.duckdb.tmp"
+        tmp.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp))
+        for t in TABLES:
+            cols = ", ".join(f'"{c}" {_DUCK[d]}' for c, d in COLUMNS[t])
+            con.execute(f'CREATE TABLE "{t}" ({cols})')
+            for batch in self._batches(t):
+                if batch.num_rows:
+                    con.register("_batch", pa.Table.from_batches([batch]))
+                    con.execute(f'INSERT INTO "{t}" SELECT * FROM _batch')
+                    con.unregister("_batch")
+        con.close()
+        tmp.replace(target)
+        return target
+
+    def _write_xlsx(self) -> Path:
         """One sheet per table, written row by row (openpyxl write-only mode keeps memory flat)."""
         from openpyxl import Workbook
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -151,13 +178,11 @@ class PartStore:
         for t in TABLES:
             ws = wb.create_sheet(t)
             ws.append([c for c, _ in COLUMNS[t]])
-            cur = con.execute(f"SELECT * FROM {self._relation(t)} ORDER BY {ORDER[t]}")
-            while batch := cur.fetchmany(2000):
-                for row in batch:
+            for batch in self._batches(t):
+                for row in batch.to_pylist():
                     ws.append([ILLEGAL_CHARACTERS_RE.sub(" ", v[:_EXCEL_CELL_LIMIT]) if isinstance(v, str) else v
-                               for v in row])
-        target = self.out / "zwgk.xlsx"
-        tmp = self.out / ".zwgk.xlsx.tmp"
+                               for v in row.values()])
+        target, tmp = self.out / "zwgk.xlsx", self.out / ".zwgk.xlsx.tmp"
         wb.save(tmp)
         tmp.replace(target)
         return target
@@ -172,4 +197,18 @@ class PartStore:
                 for t in TABLES}
 
 
+def _row_group(table: str) -> int:
+    """Rows per Parquet row group of a part. The merge holds one group of every part at once, so
+    the documents table (whole texts) gets tiny groups."""
+    return {"documents": 8, "items": 64, "paragraphs": 128}.get(table, 512)
+
+
+def _order_keys(table: str) -> list[str]:
+    first = [k.strip() for k in ORDER[table].split(",")]
+    return first + [c for c, _ in COLUMNS[table] if c not in first]
+
+
+def _sort_key(row: dict, keys: list[str]) -> tuple:
+    """Total order over rows: nulls last, never compared with values."""
+    return tuple((1, "") if row.get(k) is None else (0, row[k]) for k in keys)
 _DUCK = {"string": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "boolean": "BOOLEAN"}

@@ -14,7 +14,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from .checks import iter_texts, run_checks
+from .checks import has, iter_texts, run_checks
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 CHECK_NAMES = {"totals_vs_parts": "合计与分项", "report_identity": "年报勾稽关系", "restated_claims": "前后不一致",
@@ -52,7 +52,7 @@ def _write_frame(df, path: Path) -> None:
 
 # --- the page -------------------------------------------------------------------------------
 def esc(s) -> str:
-    return html.escape("" if s is None or s != s else str(s), quote=True)
+    return html.escape(str(s) if has(s) else "", quote=True)
 
 
 def render(out: Path, findings, coverage, max_docs: int):
@@ -65,7 +65,7 @@ def render(out: Path, findings, coverage, max_docs: int):
     for r in q.itertuples():
         marks[r.doc_id].append(r)
     evidence = defaultdict(list)   # doc_id -> [(start, end, finding_id, number)]
-    rows = list(findings.itertuples())
+    rows = sorted(findings.itertuples(), key=lambda f: SEVERITY_RANK.get(f.severity, 9))   # errors first
     for n, f in enumerate(rows, 1):
         for e in json.loads(f.evidence):
             evidence[e["doc_id"]].append((e["start"], e["end"], f.finding_id, n))
@@ -89,8 +89,7 @@ def render(out: Path, findings, coverage, max_docs: int):
 def _doc_label(d, doc_id: str) -> str:
     if d is None:
         return doc_id
-    title = d.title if isinstance(d.title, str) and d.title else d.source
-    return f"{title}"
+    return d.title if isinstance(d.title, str) and d.title else d.source
 
 
 def _head(n_docs: int, findings) -> str:
@@ -140,7 +139,7 @@ def _coverage_table(coverage, meta) -> str:
                '<th>状态</th><th>报告内容</th></tr></thead><tbody>\n')
     for c in coverage.itertuples():
         report = (f'<a href="#s-{esc(c.report_doc_id)}-{int(c.report_start)}-{int(c.report_end)}">{esc(_short(c.report_excerpt, 40))}</a>'
-                  if c.report_start == c.report_start and c.report_start is not None else "")
+                  if has(c.report_start) else "")
         out.append(f'<tr class="{esc(c.status).replace(" ", "-")}"><td>{esc(_doc_label(meta.get(c.plan_doc_id), c.plan_doc_id))}</td>'
                    f'<td>{esc(_doc_label(meta.get(c.report_doc_id), c.report_doc_id))}</td><td>{esc(c.entity)}</td>'
                    f'<td>{esc(c.year)}</td><td>{esc(c.path)}</td><td>{esc(c.heading)}</td><td>{esc(c.deadline)}</td>'
@@ -174,8 +173,10 @@ def _document(d, doc_id: str, text: str, quantities: list, evidence: list) -> st
         refs = sorted({x for s, e, kind, x in ends.get(b, []) if kind == "ev"}, key=lambda x: x[1])
         parts += [f'<sup><a class="fref" href="#f-{esc(fid)}">[{n}]</a></sup>' for fid, n in refs]
     label = _doc_label(d, doc_id)
-    sub = " · ".join(esc(x) for x in (getattr(d, "issuer", None), getattr(d, "period_year", None),
-                                       getattr(d, "doc_type", None), getattr(d, "source", None)) if x == x and x)
+    year = getattr(d, "period_year", None)
+    year = f"{int(year)}年" if has(year) else None
+    sub = " · ".join(esc(x) for x in (getattr(d, "issuer", None), year, getattr(d, "doc_type", None),
+                                       getattr(d, "source", None)) if has(x) and x)
     return (f'<section class="doc" id="doc-{esc(doc_id)}"><h3>{esc(label)}</h3><p class="meta">{sub} · '
             f'<code>{esc(doc_id)}</code></p><div class="text">{"".join(parts)}</div></section>\n')
 
@@ -203,7 +204,7 @@ th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
 tr.flash,mark.flash{outline:3px solid #1565c0}
 .doc{border-top:1px solid #ccc;margin-top:1.5em}.meta{color:#666;font-size:.85em;margin-top:0}
 .text{white-space:pre-wrap;word-break:break-all;font-size:.95em}
-mark.q{background:#fff59d;cursor:help}mark.ev{background:#ffcdd2}mark.q.ev{background:#ffab91}
+mark.q{background:#fff59d;cursor:help}mark.ev{background:#fde7ea}mark.q.ev{background:#ffab91}
 mark.ev{cursor:pointer}sup a{text-decoration:none;color:#c62828}.note{color:#666}
 td.ev a{margin-right:.5em}tr.no-outcome td,tr.deadline-passed td{background:#fff3e0}
 """
@@ -235,8 +236,10 @@ _JS = r"""
       });
     });
   });
-  var params = new URLSearchParams(location.search), s = params.get('sort');
-  if (s !== null) sortTable(document.getElementById('findings'), parseInt(s, 10), params.get('dir') || 'asc');
+  var params = new URLSearchParams(location.search), col = parseInt(params.get('sort'), 10);
+  var findings = document.getElementById('findings');
+  if (col >= 0 && col < findings.tHead.rows[0].cells.length)
+    sortTable(findings, col, params.get('dir') === 'desc' ? 'desc' : 'asc');
   function flash(el) {
     if (!el) return;
     el.classList.add('flash');
