@@ -253,26 +253,24 @@ def _signature_name(folded: str, lo: int, date_start: int):
 def _find_titles(doc: Document, segments, zones, web_title) -> int:
     """Mark title zones; set meta.title. Returns where the body starts."""
     text, folded, meta = doc.text, doc.folded, doc.meta
-    titles: list[tuple[int, int, str]] = []
+    titles: list[tuple[int, int]] = []
     body_start = None
     pending = None  # an agency-name line that may open a two-line title
     for s, e in segments[:_TITLE_SCAN_LINES]:
         seg = folded[s:e]
         if SEPARATOR_RE.match(seg) or HEADER_ISSUER_RE.match(seg) or _only_numbers_and_signer(doc, s, e):
             continue
-        if web_title and seg.startswith(web_title[0]) is False and web_title[0] in seg and len(seg) > len(web_title[0]) + 20:
-            # flattened page: the title sits inside the body line
-            i = seg.index(web_title[0])
-            ts = s + i
-            lead = _title_lead(doc, s, ts)
-            titles.append((lead, ts + len(web_title[0]), "flat"))
+        if web_title and web_title[0] in seg and len(seg) > len(web_title[0]) + 20:
+            # flattened page: the title sits inside the body line, maybe after the 文号 and issuer
+            ts = s + seg.index(web_title[0])
+            titles.append((_title_lead(doc, s, ts), ts + len(web_title[0])))
             body_start = ts + len(web_title[0])
             break
         if is_title_like(seg):
             if pending and re.match(r"^(?:关于|于|印发|转发)", seg):
-                titles.append((pending[0], e, "joined"))
+                titles.append((pending[0], e))   # "XX人民政府办公室" + "关于印发…的通知"
             else:
-                titles.append((s, e, "line"))
+                titles.append((s, e))
             pending = None
             continue
         if _agency_line(seg):
@@ -280,21 +278,22 @@ def _find_titles(doc: Document, segments, zones, web_title) -> int:
             continue
         body_start = s
         break
-    if body_start is None:
-        body_start = segments[0][0] if segments and not titles else (titles[-1][1] if titles else 0)
+    if body_start is None:  # nothing but titles (or nothing at all) in the scanned lines
         if titles:
             nxt = [s for s, e in segments if s >= titles[-1][1]]
             body_start = nxt[0] if nxt else titles[-1][1]
-    for s, e, how in titles:
+        else:
+            body_start = segments[0][0] if segments else 0
+    for s, e in titles:
         zones.append(Zone("title", s, e, text[s:e]))
-    candidates = [_join_title(text[s:e]) for s, e, _ in titles]
+    candidates = [_join_title(text[s:e]) for s, e in titles]
     if web_title:
         candidates.insert(0, web_title[0])
     if candidates:
         first = candidates[0]
         longer = [c for c in candidates[1:] if c.endswith(first) and len(c) > len(first)]
         meta.title = longer[0] if longer else first
-        span = next(((s, e) for s, e, _ in titles if _join_title(text[s:e]) == meta.title), None)
+        span = next(((s, e) for s, e in titles if _join_title(text[s:e]) == meta.title), None)
         meta.title_span = span
     return body_start
 
