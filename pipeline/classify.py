@@ -17,7 +17,6 @@ from .document import Document
 LABELS = ["power_enforcement", "decision_rules", "business_services", "public_finance", "projects_resources",
           "emergency_health", "poverty_rural", "livelihood", "environment", "interpretation_response",
           "request_disclosure", "platforms", "standardization", "organization", "problems_next", "general"]
-TEXT_COLUMNS = ["text", "head", "context", "doc_type"]
 NUMERIC_COLUMNS = ["level", "position", "has_deadline", "has_figures"]
 MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "classifier.skops"
 # What a paragraph is classified on: its first 300 characters (n-grams) and first 120 (words). Longer

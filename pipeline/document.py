@@ -64,9 +64,6 @@ class Document:
             setattr(self, name, ((id(source), len(source)), value))
         return value
 
-    def zone_spans(self, *kinds: str) -> list[tuple[int, int]]:
-        return [(z.start, z.end) for z in self.zones if z.kind in kinds]
-
     def in_doc_number(self, start: int, end: int) -> bool:
         """True when [start, end) overlaps any 发文字号 of the text (own or cited)."""
         return any(d.start < end and start < d.end for d in self.doc_numbers)
