@@ -231,6 +231,8 @@ def _results(tasks, jobs: int, timeout: float, engine: str = "processes", schedu
         return
     import multiprocessing as mp
     ctx = mp.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    if sys.platform != "win32":
+        ctx.set_forkserver_preload(["pipeline.preload"])  # workers fork warm (see pipeline/preload.py)
     with ctx.Pool(jobs, maxtasksperchild=500) as pool:
         yield from pool.imap_unordered(_work, work, chunksize=1)
 

@@ -18,6 +18,8 @@ LABELS = ["power_enforcement", "decision_rules", "business_services", "public_fi
           "emergency_health", "poverty_rural", "livelihood", "environment", "interpretation_response",
           "request_disclosure", "platforms", "standardization", "organization", "problems_next", "general"]
 NUMERIC_COLUMNS = ["level", "position", "has_deadline", "has_figures"]
+# The project's own types in a saved model (skops trusts scikit-learn's, numpy's and scipy's itself).
+TRUSTED_TYPES = ["pipeline.classify.jieba_tokens", "pipeline.classify.pkuseg_tokens", "pipeline.tfidf.FastTfidfVectorizer"]
 MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "classifier.skops"
 # What a paragraph is classified on: its first 300 characters (n-grams) and first 120 (words). Longer
 # inputs gained at most 0.005 macro-F1 in cross-validation and cost time: words are the costliest
@@ -76,11 +78,11 @@ def build_classifier(words: str = "jieba", seed: int = 0, C: float = 0.5):
     rank and threshold by, not a calibrated probability). Layout and document-type features are
     down-weighted: at full weight they drown the text features."""
     from sklearn.compose import ColumnTransformer
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
     from sklearn.svm import LinearSVC
 
+    from .tfidf import FastTfidfVectorizer as TfidfVectorizer
     parts = [
         ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
                                   max_features=25000), "text"),
@@ -121,16 +123,19 @@ def _taxonomy_lexicon() -> dict[str, list[str]]:
 
 
 # --- applying the model --------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
 def load_model(path: str | None = None):
-    """The trained Pipeline from models/classifier.skops (None when no model has been trained)."""
+    """The trained Pipeline from models/classifier.skops or $ZWGK_MODEL (None when no model has been
+    trained). Loaded once per process and file version: a worker forked from a warm parent reuses it."""
     path = Path(path or os.environ.get("ZWGK_MODEL", MODEL_PATH))
     if not path.exists():
         return None
+    return _load_model(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_model(path: str, mtime_ns: int):
     import skops.io as sio
-    untrusted = sio.get_untrusted_types(file=path)
-    allowed = [t for t in untrusted if t.startswith(("pipeline.classify.", "numpy.", "sklearn.", "scipy."))]
-    model = sio.load(path, trusted=allowed)
+    model = sio.load(path, trusted=TRUSTED_TYPES)
     _release_freed_memory()
     return model
 
@@ -148,9 +153,11 @@ def _release_freed_memory() -> None:
 
 def decision_function(model, rows: list[dict]):
     """model.decision_function on plain rows, without the DataFrame and ColumnTransformer machinery
-    (which costs ~30 ms per call, more than classifying a short document); same numbers."""
-    import pandas as pd
+    (which costs ~30 ms per call, more than classifying a short document, and pandas' memory in
+    every worker); same numbers."""
+    import numpy as np
     import scipy.sparse as sp
+    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
     features = model.named_steps["features"]
     weights = features.transformer_weights or {}
     blocks = []
@@ -159,10 +166,16 @@ def decision_function(model, rows: list[dict]):
             continue
         if isinstance(columns, str):
             block = transformer.transform([r[columns] for r in rows])
+        elif isinstance(transformer, MinMaxScaler):  # its transform, on an array instead of a DataFrame
+            block = np.array([[r[c] for c in columns] for r in rows], dtype=float) * transformer.scale_ + transformer.min_
+        elif isinstance(transformer, OneHotEncoder) and len(columns) == 1:  # one column, unknowns ignored
+            index = {c: i for i, c in enumerate(transformer.categories_[0].tolist())}
+            hits = [(i, index[r[columns[0]]]) for i, r in enumerate(rows) if r[columns[0]] in index]
+            block = sp.csr_matrix((np.ones(len(hits)), ([i for i, _ in hits], [j for _, j in hits])),
+                                  shape=(len(rows), len(index)))
         else:
-            block = transformer.transform(pd.DataFrame([[r[c] for c in columns] for r in rows], columns=columns))
-        block = sp.csr_matrix(block) * weights.get(name, 1.0)
-        blocks.append(block)
+            raise TypeError(f"decision_function: no fast path for feature block {name!r}")
+        blocks.append(sp.csr_matrix(block) * weights.get(name, 1.0))
     return model.named_steps["clf"].decision_function(sp.hstack(blocks).tocsr())
 
 

@@ -76,6 +76,12 @@ def parse_number(s: str) -> float | None:
     """
     if not isinstance(s, str):
         return None
+    return _parse_string(s)
+
+
+@lru_cache(maxsize=8192)
+def _parse_string(s: str) -> float | None:
+    # Cached: the same short numerals (一, 两, 十五 …) come back thousands of times in a batch.
     t = fold(s).strip()
     m = _MIXED_SLASH_RE.fullmatch(t)  # "1 3/5": the one place where a space carries meaning
     if m:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .tables import COLUMNS, TABLES, arrow_schema
 
+MERGE_MEMORY = "256MB"  # DuckDB's limit while sorting the final tables; beyond it, it spills to disk
 # Deterministic order of the final tables (the remaining columns break ties: identical documents
 # under two names give rows equal on these keys).
 ORDER = {"documents": "source", "errors": "source", "items": "doc_id, item_id",
@@ -65,20 +66,16 @@ class PartStore:
     # --- writing --------------------------------------------------------------------------------
     def commit(self, rows: dict[str, list[dict]], inputs: list[dict]) -> None:
         """Write one batch of rows as parts, then its marker."""
-        import pyarrow.parquet as pq
-        from .tables import frame
         import pyarrow as pa
+        import pyarrow.parquet as pq
         name = f"part-{self.next_part:06d}"
         for t in TABLES:
             if not rows.get(t):
                 continue
-            keys = _order_keys(t)
-            ordered = sorted(rows[t], key=lambda r: _sort_key(r, keys))
-            tab = pa.Table.from_pandas(frame(t, ordered), schema=arrow_schema(t), preserve_index=False)
+            tab = pa.Table.from_pylist(rows[t], schema=arrow_schema(t))
             tmp = self.parts / t / f".{name}.tmp"
-            # small row groups: compaction reads a part group by group (item texts nest, a part's
-            # text column can hold hundreds of MB)
-            pq.write_table(tab.replace_schema_metadata(None), tmp, row_group_size=_row_group(t))
+            # small row groups for the tables of long texts: the merge reads parts group by group
+            pq.write_table(tab, tmp, row_group_size=_row_group(t))
             tmp.replace(self.parts / t / f"{name}.parquet")
         _atomic_write_bytes(self.commits / f"{name}.json",
                             json.dumps({"inputs": inputs}, ensure_ascii=False).encode("utf-8"))
@@ -88,9 +85,9 @@ class PartStore:
     def finish(self, fmt: str = "parquet") -> list[Path]:
         """Compact committed parts into OUT/<table>.<fmt> (or one zwgk.duckdb / zwgk.xlsx).
 
-        Each part was sorted when committed; the final table is a streaming k-way merge of the
-        parts, so memory stays flat whatever the corpus size and the order never depends on which
-        worker finished first or on how often the run was resumed."""
+        Every table is sorted on a total order (DuckDB's external sort, memory-bounded, spilling to
+        OUT/.zwgk/tmp), so the result never depends on which worker finished first or on how often
+        the run was resumed."""
         import pyarrow as pa
         pa.set_memory_pool(pa.system_memory_pool())  # mimalloc keeps freed blocks: RSS would grow
         if fmt == "parquet":
@@ -105,28 +102,24 @@ class PartStore:
 
     # --- merging --------------------------------------------------------------------------------
     def _batches(self, table: str):
-        """Record batches of the table's rows in final order (k-way merge of the sorted parts)."""
-        import heapq
+        """Record batches of the table's committed rows in final order."""
+        import duckdb
         import pyarrow as pa
-        import pyarrow.parquet as pq
         schema = arrow_schema(table)
-        keys = _order_keys(table)
-
-        def rows(path):
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=_row_group(table)):
-                for row in batch.to_pylist():
-                    yield _sort_key(row, keys), row
-
-        files = sorted((self.parts / table).glob("part-*.parquet"))
-        size = 4 * _row_group(table)
-        chunk = []
-        for _, row in heapq.merge(*(rows(f) for f in files), key=lambda kr: kr[0]):
-            chunk.append(row)
-            if len(chunk) >= size:
-                yield pa.RecordBatch.from_pylist(chunk, schema=schema)
-                chunk = []
-        if chunk or not files:
-            yield pa.RecordBatch.from_pylist(chunk, schema=schema)
+        files = sorted(str(p) for p in (self.parts / table).glob("part-*.parquet"))
+        if not files:
+            yield pa.RecordBatch.from_pylist([], schema=schema)
+            return
+        tmp = self.root / "tmp"
+        con = duckdb.connect(config={"memory_limit": MERGE_MEMORY, "threads": 2, "temp_directory": str(tmp)})
+        try:
+            order = ", ".join(f'"{k}" NULLS LAST' for k in _order_keys(table))
+            reader = con.sql(f"SELECT * FROM read_parquet({_sql_list(files)}) ORDER BY {order}").to_arrow_reader(
+                4 * _row_group(table))
+            for batch in reader:
+                yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
+        finally:
+            con.close()
 
     def _write_parquet(self, table: str) -> Path:
         import pyarrow.parquet as pq
@@ -204,11 +197,14 @@ def _row_group(table: str) -> int:
 
 
 def _order_keys(table: str) -> list[str]:
+    """The table's order keys, then its other columns as tie-breakers, except long texts: rows that
+    tie on everything else belong to documents of identical content (same doc_id), hence are equal."""
     first = [k.strip() for k in ORDER[table].split(",")]
-    return first + [c for c, _ in COLUMNS[table] if c not in first]
+    return first + [c for c, _ in COLUMNS[table] if c not in first and c not in ("text", "heading")]
 
 
-def _sort_key(row: dict, keys: list[str]) -> tuple:
-    """Total order over rows: nulls last, never compared with values."""
-    return tuple((1, "") if row.get(k) is None else (0, row[k]) for k in keys)
+def _sql_list(strings: list[str]) -> str:
+    return "[" + ", ".join("'" + x.replace("'", "''") + "'" for x in strings) + "]"
+
+
 _DUCK = {"string": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "boolean": "BOOLEAN"}
