@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import os
+import re
 from pathlib import Path
 
 from .document import Document
@@ -26,6 +27,10 @@ MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "classifier.skops"
 # feature (segmenting is most of the classifier's time).
 _MAX_UNIT_CHARS = 300
 _MAX_WORD_CHARS = 120
+_AROUND_CHARS = 100  # of the paragraphs before and after: sections run on, and headings announce
+# A report's 存在问题 / 下一步 parts (GUIDE.md: everything under them is problems_next).
+_PROBLEMS_SECTION = re.compile("存在问题|存在的问题|不足|下一步|工作打算|工作思路|工作计划|明年|努力方向|改进")
+FLAG_COLUMNS = ["problems_section", "preamble"]
 
 
 # --- features ------------------------------------------------------------------------------------
@@ -35,6 +40,7 @@ def span_features(doc: Document, spans: list[tuple[int, int]]) -> list[dict]:
     deadlines = sorted(d.start for d in doc.dates if d.kind == "deadline")
     figures = sorted(q.start for q in doc.quantities)
     title = doc.meta.title or ""
+    paragraphs, starts = doc.paragraphs, [p.start for p in doc.paragraphs]
     rows = []
     for start, end in spans:
         chain, it = [], doc.item_at(start)
@@ -42,15 +48,22 @@ def span_features(doc: Document, spans: list[tuple[int, int]]) -> list[dict]:
         while it is not None:
             chain.append(it.heading[:40])
             it = doc.items[it.parent_id] if it.parent_id is not None else None
+        headings = " / ".join(reversed(chain))
+        before = bisect.bisect_right(starts, start) - 2  # the paragraph before the one holding `start`
+        after = bisect.bisect_left(starts, end)
         rows.append({
             "text": doc.text[start:min(end, start + _MAX_UNIT_CHARS)],
             "head": doc.text[start:min(end, start + _MAX_WORD_CHARS)],
-            "context": " / ".join(reversed(chain)) + " | " + title,
+            "context": headings + " | " + title,
+            "around": (paragraphs[before].text[:_AROUND_CHARS] if before >= 0 else "") + " | "
+                      + (paragraphs[after].text[:_AROUND_CHARS] if after < len(paragraphs) else ""),
             "doc_type": doc.meta.doc_type or "其他",
             "level": float(level),
             "position": start / n,
             "has_deadline": float(_any_between(deadlines, start, end)),
             "has_figures": float(_any_between(figures, start, end)),
+            "problems_section": float(bool(_PROBLEMS_SECTION.search(headings))),
+            "preamble": float(level == 0),
         })
     return rows
 
@@ -70,13 +83,15 @@ def pkuseg_tokens(text: str) -> list[str]:
     return [w for w in pkuseg_words(text) if w.strip()]
 
 
-def build_classifier(words: str = "jieba", seed: int = 0, C: float = 0.5):
+def build_classifier(words: str = "jieba", seed: int = 0, C: float = 0.25):
     """The classifier as one Pipeline. `words`: "jieba" (default), "pkuseg", or "none" (chars only).
 
     A linear SVM beat logistic regression by about 0.08 macro-F1 in grouped cross-validation (and
     sigmoid calibration cost 0.03, so `score` is a softmax of the margins instead: a confidence to
     rank and threshold by, not a calibrated probability). Layout and document-type features are
-    down-weighted: at full weight they drown the text features."""
+    down-weighted: at full weight they drown the text features. The paragraphs before and after
+    (sections run on; a heading announces what follows) and the problems-section flag added 0.017
+    macro-F1 together, with C lowered from 0.5 to 0.25."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
@@ -88,8 +103,11 @@ def build_classifier(words: str = "jieba", seed: int = 0, C: float = 0.5):
                                   max_features=25000), "text"),
         ("context", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=2,
                                     max_features=5000), "context"),
+        ("around", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=2,
+                                   max_features=8000), "around"),
         ("doc_type", OneHotEncoder(handle_unknown="ignore"), ["doc_type"]),
         ("layout", MinMaxScaler(), NUMERIC_COLUMNS),
+        ("flags", "passthrough", FLAG_COLUMNS),
     ]
     if words != "none":
         tokenizer = {"jieba": jieba_tokens, "pkuseg": pkuseg_tokens}[words]
@@ -97,7 +115,7 @@ def build_classifier(words: str = "jieba", seed: int = 0, C: float = 0.5):
                                                   sublinear_tf=True, min_df=2, max_features=15000), "head"))
     svm = LinearSVC(C=C, class_weight="balanced", random_state=seed)
     return Pipeline([
-        ("features", ColumnTransformer(parts, transformer_weights={"layout": 0.3, "doc_type": 0.3})),
+        ("features", ColumnTransformer(parts, transformer_weights={"layout": 0.3, "doc_type": 0.3, "around": 0.5, "flags": 0.5})),
         ("clf", svm),
     ])
 
@@ -157,7 +175,7 @@ def decision_function(model, rows: list[dict]):
     every worker); same numbers."""
     import numpy as np
     import scipy.sparse as sp
-    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
+    from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder
     features = model.named_steps["features"]
     weights = features.transformer_weights or {}
     blocks = []
@@ -166,6 +184,8 @@ def decision_function(model, rows: list[dict]):
             continue
         if isinstance(columns, str):
             block = transformer.transform([r[columns] for r in rows])
+        elif transformer == "passthrough" or (isinstance(transformer, FunctionTransformer) and transformer.func is None):
+            block = np.array([[r[c] for c in columns] for r in rows], dtype=float)
         elif isinstance(transformer, MinMaxScaler):  # its transform, on an array instead of a DataFrame
             block = np.array([[r[c] for c in columns] for r in rows], dtype=float) * transformer.scale_ + transformer.min_
         elif isinstance(transformer, OneHotEncoder) and len(columns) == 1:  # one column, unknowns ignored

@@ -42,7 +42,8 @@ def labels_hash(labels_dir: Path) -> str:
 
 
 def training_table(labels: list[dict]):
-    """Features of every labeled span (documents processed once each), its label and its document."""
+    """Features of every labeled span (documents processed once each), its label, its document and
+    its kind of unit (paragraph or item)."""
     import pandas as pd
     from .document import Document
     from .ingest import read_document
@@ -51,7 +52,7 @@ def training_table(labels: list[dict]):
     by_file: dict[tuple, list[dict]] = {}
     for r in labels:
         by_file.setdefault((r["collection"], r["file"]), []).append(r)
-    rows, y, groups, missing = [], [], [], []
+    rows, y, groups, units, missing = [], [], [], [], []
     for (collection, name), recs in sorted(by_file.items()):
         path = COLLECTIONS[collection] / name
         if not path.exists():
@@ -61,7 +62,8 @@ def training_table(labels: list[dict]):
         rows += span_features(doc, [(r["start"], r["end"]) for r in recs])
         y += [r["label"] for r in recs]
         groups += [name] * len(recs)
-    return pd.DataFrame(rows), y, groups, missing
+        units += [r.get("unit", "paragraph") for r in recs]
+    return pd.DataFrame(rows), y, groups, units, missing
 
 
 def _scores(y_true, y_pred) -> dict:
@@ -71,6 +73,16 @@ def _scores(y_true, y_pred) -> dict:
             "macro_f1": f1_score(y_true, y_pred, labels=sorted(set(y_true)), average="macro", zero_division=0),
             "per_label": {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
                           for i, lab in enumerate(LABELS)}}
+
+
+def _by_unit(y, pred, units) -> dict:
+    """Accuracy and macro-F1 of the paragraphs and of the items, apart."""
+    out = {}
+    for kind in sorted(set(units)):
+        idx = [i for i, u in enumerate(units) if u == kind]
+        s = _scores([y[i] for i in idx], [pred[i] for i in idx])
+        out[kind] = {"units": len(idx), "accuracy": s["accuracy"], "macro_f1": s["macro_f1"]}
+    return out
 
 
 def cross_validate(X, y, groups, words: str, seed: int = 0) -> list[str]:
@@ -116,7 +128,7 @@ def train(labels_dir: Path = ROOT / "corpus" / "labels", model_path: Path = MODE
 
     t0 = time.perf_counter()
     labels = load_labels(labels_dir)
-    X, y, groups, missing = training_table(labels)
+    X, y, groups, units, missing = training_table(labels)
     print(f"[zwgk train] {len(y)} labeled units from {len(set(groups))} documents"
           + (f" ({len(missing)} documents not found)" if missing else ""), file=log)
     variants = ["jieba", "none"] + (["pkuseg"] if pkuseg_available() else [])
@@ -136,9 +148,9 @@ def train(labels_dir: Path = ROOT / "corpus" / "labels", model_path: Path = MODE
     cm = confusion_matrix(y, predictions[chosen], labels=LABELS)
     metrics = {
         "model": {"file": model_path.name, "words": chosen, "estimator": "LinearSVC over TF-IDF "
-                  "char 1-3 grams + jieba words + heading char n-grams + layout features"},
-        "cross_validation": {"scheme": f"GroupKFold({FOLDS}) by document", **{k: v for k, v in
-                                                                             comparison[chosen].items()}},
+                  "char 1-3 grams + jieba words + heading and neighbour char n-grams + layout features"},
+        "cross_validation": {"scheme": f"GroupKFold({FOLDS}) by document", **comparison[chosen],
+                             "by_unit": _by_unit(y, predictions[chosen], units)},
         "comparison": {k: {"macro_f1": v["macro_f1"], "accuracy": v["accuracy"]} for k, v in comparison.items()},
         "confusion_matrix": {"labels": LABELS, "rows_true_columns_predicted": cm.tolist()},
         "data": {"units": len(y), "documents": len(set(groups)), "label_counts": dict(Counter(y)),
