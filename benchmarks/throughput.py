@@ -1,6 +1,6 @@
 """End-to-end throughput of `zwgk extract` against bare jieba.lcut, on the same text.
 
-    .venv/bin/python benchmarks/throughput.py [--size-mb 200] [--subset-mb 30]
+    .venv/bin/python benchmarks/throughput.py [--size-mb 200] [--subset-mb 40]
 
 1. Builds a corpus of at least SIZE MB (benchmarks/data/, not committed) by repeating the real
    documents of ../shared (seeds, Pingtan pages, national work reports) with perturbations: every copy
@@ -60,8 +60,10 @@ def build(folder: Path, size_mb: float) -> tuple[int, int]:
     return n, total
 
 
-def tree_rss(pid: int) -> tuple[int, int]:
-    """(sum, largest) resident bytes of a process and all its descendants (from /proc)."""
+def tree_rss(pid: int) -> tuple[int, int, int]:
+    """(sum, largest, proportional sum) of the resident bytes of a process and all its descendants
+    (/proc). Workers forked from a warm parent share its pages: the plain sum counts them once per
+    process, the proportional set size (PSS) splits them among the processes that share them."""
     children: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -71,17 +73,19 @@ def tree_rss(pid: int) -> tuple[int, int]:
                 children.setdefault(ppid, []).append(int(d))
             except (OSError, IndexError, ValueError):
                 pass
-    total, largest, stack = 0, 0, [pid]
+    total, largest, pss, stack = 0, 0, 0, [pid]
     while stack:
         p = stack.pop()
         try:
             with open(f"/proc/{p}/statm") as f:
                 rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
             total, largest = total + rss, max(largest, rss)
-        except OSError:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                pss += next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration):
             pass
         stack += children.get(p, [])
-    return total, largest
+    return total, largest, pss
 
 
 def run_extract(inputs: Path, out: Path, jobs: int | None) -> dict:
@@ -90,17 +94,17 @@ def run_extract(inputs: Path, out: Path, jobs: int | None) -> dict:
     cmd = [str(ZWGK), "extract", str(inputs), "--out", str(out), "--quiet"] + (["--jobs", str(jobs)] if jobs else [])
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    peak = peak_one = 0
+    peak = peak_one = peak_pss = 0
     while proc.poll() is None:
-        total, largest = tree_rss(proc.pid)
-        peak, peak_one = max(peak, total), max(peak_one, largest)
+        total, largest, pss = tree_rss(proc.pid)
+        peak, peak_one, peak_pss = max(peak, total), max(peak_one, largest), max(peak_pss, pss)
         time.sleep(0.2)
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"zwgk extract failed ({proc.returncode})")
     summary = json.loads((out / ".zwgk" / "summary.json").read_text())
     return {"jobs": jobs or os.cpu_count(), "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(peak / 2**20),
-            "peak_rss_mb_largest_process": round(peak_one / 2**20),
+            "peak_rss_mb_largest_process": round(peak_one / 2**20), "peak_pss_mb_all_processes": round(peak_pss / 2**20),
             "documents": summary["documents"], "errors": summary["errors"], "stage_seconds": summary["stage_seconds"]}
 
 
@@ -116,7 +120,7 @@ def jieba_seconds(folder: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size-mb", type=float, default=200)
-    ap.add_argument("--subset-mb", type=float, default=30)
+    ap.add_argument("--subset-mb", type=float, default=40)
     a = ap.parse_args()
     full, subset = DATA / "corpus", DATA / "subset"
     n_full, b_full = build(full, a.size_mb)

@@ -115,7 +115,8 @@ def build_classifier(words: str = "jieba", seed: int = 0, C: float = 0.25):
                                                   sublinear_tf=True, min_df=2, max_features=15000), "head"))
     svm = LinearSVC(C=C, class_weight="balanced", random_state=seed)
     return Pipeline([
-        ("features", ColumnTransformer(parts, transformer_weights={"layout": 0.3, "doc_type": 0.3, "around": 0.5, "flags": 0.5})),
+        ("features", ColumnTransformer(parts, transformer_weights={"layout": 0.3, "doc_type": 0.3,
+                                                                   "around": 0.5, "flags": 0.5})),
         ("clf", svm),
     ])
 
@@ -184,7 +185,7 @@ def decision_function(model, rows: list[dict]):
             continue
         if isinstance(columns, str):
             block = transformer.transform([r[columns] for r in rows])
-        elif transformer == "passthrough" or (isinstance(transformer, FunctionTransformer) and transformer.func is None):
+        elif isinstance(transformer, FunctionTransformer) and transformer.func is None:  # "passthrough" once fitted
             block = np.array([[r[c] for c in columns] for r in rows], dtype=float)
         elif isinstance(transformer, MinMaxScaler):  # its transform, on an array instead of a DataFrame
             block = np.array([[r[c] for c in columns] for r in rows], dtype=float) * transformer.scale_ + transformer.min_

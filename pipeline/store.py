@@ -4,9 +4,9 @@ Rows arrive in batches and are written to `OUT/.zwgk/parts/<table>/part-NNNNNN.p
 committed by its marker `OUT/.zwgk/commits/part-NNNNNN.json` (the inputs it covers, with their content
 hashes), written last and atomically. A part without a marker was interrupted and is ignored (and
 removed) on the next run, so a run killed at any moment loses nothing committed, and a resumed run
-skips every input whose content hash is committed. `finish` merges the committed parts (each sorted
-when written) into the final tables, so that the result does not depend on completion order or on
-how many times the run was resumed; every final file is written to a temporary name and renamed.
+skips every input whose content hash is committed. `finish` sorts the committed parts into the final
+tables, so that the result does not depend on completion order or on how many times the run was
+resumed; every final file is written to a temporary name and renamed.
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from pathlib import Path
 
 from .tables import COLUMNS, TABLES, arrow_schema
 
-MERGE_MEMORY = "256MB"  # DuckDB's limit while sorting the final tables; beyond it, it spills to disk
 # Deterministic order of the final tables (the remaining columns break ties: identical documents
 # under two names give rows equal on these keys).
 ORDER = {"documents": "source", "errors": "source", "items": "doc_id, item_id",
@@ -72,7 +71,7 @@ class PartStore:
         for t in TABLES:
             if not rows.get(t):
                 continue
-            tab = pa.Table.from_pylist(rows[t], schema=arrow_schema(t))
+            tab = pa.Table.from_pylist(rows[t], schema=arrow_schema(t)).sort_by(_sorting(t))
             tmp = self.parts / t / f".{name}.tmp"
             # small row groups for the tables of long texts: the merge reads parts group by group
             pq.write_table(tab, tmp, row_group_size=_row_group(t))
@@ -85,9 +84,9 @@ class PartStore:
     def finish(self, fmt: str = "parquet") -> list[Path]:
         """Compact committed parts into OUT/<table>.<fmt> (or one zwgk.duckdb / zwgk.xlsx).
 
-        Every table is sorted on a total order (DuckDB's external sort, memory-bounded, spilling to
-        OUT/.zwgk/tmp), so the result never depends on which worker finished first or on how often
-        the run was resumed."""
+        Every table is sorted on a total order, so the result never depends on which worker finished
+        first or on how often the run was resumed; only the order keys of all rows are held in memory
+        at once (no texts)."""
         import pyarrow as pa
         pa.set_memory_pool(pa.system_memory_pool())  # mimalloc keeps freed blocks: RSS would grow
         if fmt == "parquet":
@@ -102,24 +101,45 @@ class PartStore:
 
     # --- merging --------------------------------------------------------------------------------
     def _batches(self, table: str):
-        """Record batches of the table's committed rows in final order."""
-        import duckdb
+        """Record batches of the table's committed rows in final order.
+
+        Every part is sorted when committed; the order keys of all parts (no long texts) are sorted
+        together, and the rows are then gathered part by part: each part is read once, front to
+        back, one row group at a time."""
+        import numpy as np
         import pyarrow as pa
+        import pyarrow.parquet as pq
         schema = arrow_schema(table)
-        files = sorted(str(p) for p in (self.parts / table).glob("part-*.parquet"))
-        if not files:
+        files = sorted((self.parts / table).glob("part-*.parquet"))
+        key_tables = []
+        for i, f in enumerate(files):
+            k = pq.read_table(f, columns=_order_keys(table))
+            key_tables.append(k.append_column("_part", pa.array(np.full(k.num_rows, i, dtype=np.int32)))
+                              .append_column("_row", pa.array(np.arange(k.num_rows))))
+        if not key_tables or not sum(k.num_rows for k in key_tables):
             yield pa.RecordBatch.from_pylist([], schema=schema)
             return
-        tmp = self.root / "tmp"
-        con = duckdb.connect(config={"memory_limit": MERGE_MEMORY, "threads": 2, "temp_directory": str(tmp)})
-        try:
-            order = ", ".join(f'"{k}" NULLS LAST' for k in _order_keys(table))
-            reader = con.sql(f"SELECT * FROM read_parquet({_sql_list(files)}) ORDER BY {order}").to_arrow_reader(
-                4 * _row_group(table))
-            for batch in reader:
-                yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
-        finally:
-            con.close()
+        order = pa.concat_tables(key_tables).sort_by(_sorting(table) + [("_part", "ascending"), ("_row", "ascending")])
+        parts = order["_part"].to_numpy()
+        del key_tables, order
+        readers = [pq.ParquetFile(f).iter_batches(batch_size=_row_group(table)) for f in files]
+        pending: list[pa.RecordBatch | None] = [None] * len(files)
+        size = 4 * _row_group(table)
+        for lo in range(0, len(parts), size):
+            chunk = parts[lo:lo + size]
+            grouped = np.argsort(chunk, kind="stable")  # chunk positions, part by part, in part order
+            pieces = []
+            for part, count in zip(*np.unique(chunk, return_counts=True)):
+                while count:
+                    if pending[part] is None or not pending[part].num_rows:
+                        pending[part] = next(readers[part])
+                    take = min(count, pending[part].num_rows)
+                    pieces.append(pending[part].slice(0, take))
+                    pending[part] = pending[part].slice(take)
+                    count -= take
+            back = np.empty_like(grouped)
+            back[grouped] = np.arange(len(grouped))
+            yield pa.Table.from_batches(pieces, schema=schema).take(back).combine_chunks().to_batches()[0]
 
     def _write_parquet(self, table: str) -> Path:
         import pyarrow.parquet as pq
@@ -191,8 +211,8 @@ class PartStore:
 
 
 def _row_group(table: str) -> int:
-    """Rows per Parquet row group of a part. The merge holds one group of every part at once, so
-    the documents table (whole texts) gets tiny groups."""
+    """Rows per Parquet row group of a part, and per batch of the merge: the tables of long texts
+    (whole documents, items that nest) get small groups, so that reading them stays light."""
     return {"documents": 8, "items": 64, "paragraphs": 128}.get(table, 512)
 
 
@@ -203,8 +223,9 @@ def _order_keys(table: str) -> list[str]:
     return first + [c for c, _ in COLUMNS[table] if c not in first and c not in ("text", "heading")]
 
 
-def _sql_list(strings: list[str]) -> str:
-    return "[" + ", ".join("'" + x.replace("'", "''") + "'" for x in strings) + "]"
+def _sorting(table: str) -> list[tuple[str, str, str]]:
+    """Arrow sort keys: ascending, nulls last (at parts' commit and at the merge alike)."""
+    return [(k, "ascending", "at_end") for k in _order_keys(table)]
 
 
 _DUCK = {"string": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "boolean": "BOOLEAN"}

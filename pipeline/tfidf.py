@@ -3,8 +3,8 @@
 scikit-learn counts n-grams in a Python loop, one dictionary lookup per n-gram occurrence: that
 loop was most of the classifier's time. Here character n-grams are integers computed and looked
 up with numpy, words are looked up by a C-level `map`, and the weighting (sublinear tf, idf, l2
-norm) is scikit-learn's own. skops
-stores a vocabulary dict as one node per entry (seconds to load); the state keeps it as one array.
+norm) is scikit-learn's own. skops stores a vocabulary dict as one node per entry (seconds to
+load); the saved state keeps it as one array of terms.
 """
 from __future__ import annotations
 
