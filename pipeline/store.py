@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .tables import COLUMNS, TABLES, arrow_schema
 
+MERGE_BUCKET_BYTES = 16 * 2**20  # rows (uncompressed) sorted in memory at once when the final tables are written
 # Deterministic order of the final tables (the remaining columns break ties: identical documents
 # under two names give rows equal on these keys).
 ORDER = {"documents": "source", "errors": "source", "items": "doc_id, item_id",
@@ -74,7 +75,7 @@ class PartStore:
             tab = pa.Table.from_pylist(rows[t], schema=arrow_schema(t)).sort_by(_sorting(t))
             tmp = self.parts / t / f".{name}.tmp"
             # small row groups for the tables of long texts: the merge reads parts group by group
-            pq.write_table(tab, tmp, row_group_size=_row_group(t))
+            pq.write_table(tab, tmp, row_group_size=_row_group(t), compression="lz4")  # temporary: fast over small
             tmp.replace(self.parts / t / f"{name}.parquet")
         _atomic_write_bytes(self.commits / f"{name}.json",
                             json.dumps({"inputs": inputs}, ensure_ascii=False).encode("utf-8"))
@@ -85,8 +86,7 @@ class PartStore:
         """Compact committed parts into OUT/<table>.<fmt> (or one zwgk.duckdb / zwgk.xlsx).
 
         Every table is sorted on a total order, so the result never depends on which worker finished
-        first or on how often the run was resumed; only the order keys of all rows are held in memory
-        at once (no texts)."""
+        first or on how often the run was resumed."""
         import pyarrow as pa
         pa.set_memory_pool(pa.system_memory_pool())  # mimalloc keeps freed blocks: RSS would grow
         if fmt == "parquet":
@@ -103,43 +103,48 @@ class PartStore:
     def _batches(self, table: str):
         """Record batches of the table's committed rows in final order.
 
-        Every part is sorted when committed; the order keys of all parts (no long texts) are sorted
-        together, and the rows are then gathered part by part: each part is read once, front to
-        back, one row group at a time."""
-        import numpy as np
+        The rows are cut into buckets by their first order key (doc_id ranges, or source ranges
+        for the per-file tables) of about MERGE_BUCKET_BYTES each; a bucket is read from every part
+        (sorted at commit, so Parquet statistics skip the row groups outside it), sorted and
+        written out before the next: memory stays flat whatever the corpus size."""
         import pyarrow as pa
         import pyarrow.parquet as pq
         schema = arrow_schema(table)
-        files = sorted((self.parts / table).glob("part-*.parquet"))
-        key_tables = []
-        for i, f in enumerate(files):
-            k = pq.read_table(f, columns=_order_keys(table))
-            key_tables.append(k.append_column("_part", pa.array(np.full(k.num_rows, i, dtype=np.int32)))
-                              .append_column("_row", pa.array(np.arange(k.num_rows))))
-        if not key_tables or not sum(k.num_rows for k in key_tables):
+        files = sorted(str(p) for p in (self.parts / table).glob("part-*.parquet"))
+        metas = [pq.ParquetFile(f).metadata for f in files]
+        size = sum(m.row_group(i).total_byte_size for m in metas for i in range(m.num_row_groups))
+        if not sum(m.num_rows for m in metas):
             yield pa.RecordBatch.from_pylist([], schema=schema)
             return
-        order = pa.concat_tables(key_tables).sort_by(_sorting(table) + [("_part", "ascending"), ("_row", "ascending")])
-        parts = order["_part"].to_numpy()
-        del key_tables, order
-        readers = [pq.ParquetFile(f).iter_batches(batch_size=_row_group(table)) for f in files]
-        pending: list[pa.RecordBatch | None] = [None] * len(files)
-        size = 4 * _row_group(table)
-        for lo in range(0, len(parts), size):
-            chunk = parts[lo:lo + size]
-            grouped = np.argsort(chunk, kind="stable")  # chunk positions, part by part, in part order
+        key = _order_keys(table)[0]
+        column = schema.get_field_index(key)
+        bounds = self._bucket_bounds(table, files, key, min(4096, max(1, -(-size // MERGE_BUCKET_BYTES))))
+        for lo, hi in zip([None] + bounds, bounds + [None]):
             pieces = []
-            for part, count in zip(*np.unique(chunk, return_counts=True)):
-                while count:
-                    if pending[part] is None or not pending[part].num_rows:
-                        pending[part] = next(readers[part])
-                    take = min(count, pending[part].num_rows)
-                    pieces.append(pending[part].slice(0, take))
-                    pending[part] = pending[part].slice(take)
-                    count -= take
-            back = np.empty_like(grouped)
-            back[grouped] = np.arange(len(grouped))
-            yield pa.Table.from_batches(pieces, schema=schema).take(back).combine_chunks().to_batches()[0]
+            for f, meta in zip(files, metas):
+                groups = [i for i in range(meta.num_row_groups) if _may_hold(meta.row_group(i).column(column), lo, hi)]
+                if groups:
+                    part = pq.ParquetFile(f).read_row_groups(groups, use_threads=False)
+                    pieces.append(part.filter(_in_bucket(part[key], lo, hi)))
+            if pieces:
+                yield from pa.concat_tables(pieces).sort_by(_sorting(table)).to_batches(
+                    max_chunksize=4 * _row_group(table))
+            del pieces
+
+    @staticmethod
+    def _bucket_bounds(table: str, files: list[str], key: str, buckets: int) -> list[str]:
+        """Ascending boundaries between buckets: even ranges of the hexadecimal doc_id, or
+        quantiles of the first key for the tables ordered by source (one row per input)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        if buckets <= 1:
+            return []
+        if key == "doc_id":
+            return [f"{i * 65536 // buckets:04x}" for i in range(1, buckets)]
+        values = pa.concat_tables([pq.read_table(f, columns=[key]) for f in files])[key].drop_null().to_pylist()
+        values.sort()
+        cuts = sorted({values[i * len(values) // buckets] for i in range(1, buckets)})
+        return [c for c in cuts if c > values[0]]
 
     def _write_parquet(self, table: str) -> Path:
         import pyarrow.parquet as pq
@@ -221,6 +226,24 @@ def _order_keys(table: str) -> list[str]:
     tie on everything else belong to documents of identical content (same doc_id), hence are equal."""
     first = [k.strip() for k in ORDER[table].split(",")]
     return first + [c for c, _ in COLUMNS[table] if c not in first and c not in ("text", "heading")]
+
+
+def _may_hold(column_chunk, lo: str | None, hi: str | None) -> bool:
+    """Whether a row group's statistics allow keys in [lo, hi) (or nulls, for the last bucket)."""
+    stats = column_chunk.statistics
+    if stats is None or not stats.has_min_max:
+        return True
+    if hi is None and stats.null_count:
+        return True
+    return (lo is None or stats.max >= lo) and (hi is None or stats.min < hi)
+
+
+def _in_bucket(values, lo: str | None, hi: str | None):
+    import pyarrow.compute as pc
+    inside = pc.is_valid(values) if lo is None else pc.greater_equal(values, lo)
+    if hi is not None:
+        return pc.fill_null(pc.and_(inside, pc.less(values, hi)), False)
+    return pc.or_kleene(pc.fill_null(inside, False), pc.is_null(values))
 
 
 def _sorting(table: str) -> list[tuple[str, str, str]]:

@@ -79,3 +79,30 @@ def test_dask_engine_writes_the_same_tables(tmp_path):
     for t in TABLES:
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / f"{t}.parquet"),
                                       pd.read_parquet(tmp_path / "local" / f"{t}.parquet"), obj=t)
+
+
+@pytest.mark.parametrize("bucket_bytes", [24 * 2**20, 300])
+def test_store_merge_orders_rows_across_parts_whatever_the_commit_order(tmp_path, monkeypatch, bucket_bytes):
+    """Rows of one document spread over several commits, nulls and equal keys: the final table is
+    in (doc_id, start, unit) order with nulls last, the same whichever batch came first, whether the
+    merge sorts everything at once or bucket by bucket."""
+    import pipeline.store
+    monkeypatch.setattr(pipeline.store, "MERGE_BUCKET_BYTES", bucket_bytes)
+    rows = [{"doc_id": d, "start": s, "end": s + 2, "unit": u, "value": float(s), "text": f"{s}{u}"}
+            for d in ("b07f", "a3", "0c", "ff1") for s in (30, 1, 7) for u in ("人", None)]
+    errors = [{"source": f"dir/{n}.txt", "stage": "ingest", "error": "empty", "message": ""} for n in "qbzay"]
+    results = []
+    for order in (rows, rows[::-1]):
+        out = tmp_path / f"out{len(results)}"
+        store = PartStore(out)
+        for i in range(0, len(order), 5):  # five commits of at most five rows
+            store.commit({"quantities": order[i:i + 5], "errors": errors[i // 5:i // 5 + 1]},
+                         [{"source": f"s{i}", "hash": f"h{i}|s{i}"}])
+        store.finish("parquet")
+        results.append((pd.read_parquet(out / "quantities.parquet"), pd.read_parquet(out / "errors.parquet")))
+    pd.testing.assert_frame_equal(results[0][0], results[1][0])
+    got = list(zip(results[0][0]["doc_id"], results[0][0]["start"], results[0][0]["unit"].fillna("-")))
+    assert got[:4] == [("0c", 1, "人"), ("0c", 1, "-"), ("0c", 7, "人"), ("0c", 7, "-")]
+    assert got == sorted(got, key=lambda r: (r[0], r[1], r[2] == "-", r[2]))
+    assert len(got) == len(rows)
+    assert list(results[0][1]["source"]) == [f"dir/{n}.txt" for n in "abqyz"] == list(results[1][1]["source"])
