@@ -174,6 +174,8 @@ def run_batch(paths, out, *, fmt: str = "parquet", jobs: int | None = None, time
     from .tables import TABLES
 
     t0 = time.perf_counter()
+    if jobs != 1 and engine == "processes":
+        _start_forkserver()  # it loads models while this process hashes the inputs
     store = PartStore(Path(out))
     skipped: Counter = Counter()
     inputs = list(iter_inputs(paths, skipped))
@@ -229,12 +231,21 @@ def _results(tasks, jobs: int, timeout: float, engine: str = "processes", schedu
     if jobs == 1 or len(work) <= 1:
         yield from map(_work, work)
         return
-    import multiprocessing as mp
-    ctx = mp.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    if sys.platform != "win32":
-        ctx.set_forkserver_preload(["pipeline.preload"])  # workers fork warm (see pipeline/preload.py)
-    with ctx.Pool(jobs, maxtasksperchild=500) as pool:
+    with _start_forkserver().Pool(jobs, maxtasksperchild=500) as pool:
         yield from pool.imap_unordered(_work, work, chunksize=1)
+
+
+def _start_forkserver():
+    """The multiprocessing context of the workers; on POSIX its fork server is started now, with
+    pipeline.preload imported in it, so that every worker forks warm."""
+    import multiprocessing as mp
+    if sys.platform == "win32":
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipeline.preload"])
+    from multiprocessing import forkserver
+    forkserver.ensure_running()
+    return ctx
 
 
 class _progress:

@@ -160,14 +160,11 @@ def _load_model(path: str, mtime_ns: int):
 
 
 def _release_freed_memory() -> None:
-    """Loading parses a large JSON schema; hand the freed heap back to the OS (~50 MB per worker)."""
-    import ctypes
+    """Loading parses a JSON schema; hand the freed heap back to the OS."""
     import gc
+    from .memory import malloc_trim
     gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
+    malloc_trim()
 
 
 def decision_function(model, rows: list[dict]):

@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+# Arrow's default allocator (mimalloc) keeps what it freed: after sorting the final tables bucket by
+# bucket, the process would stay at its largest size. The system allocator gives memory back. Read by
+# pyarrow when it is first imported, so set before anything imports it.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 FORMATS = ("parquet", "csv", "xlsx", "duckdb")
 

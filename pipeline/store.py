@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from .memory import malloc_trim
 from .tables import COLUMNS, TABLES, arrow_schema
 
 MERGE_BUCKET_BYTES = 16 * 2**20  # rows (uncompressed) sorted in memory at once when the final tables are written
@@ -88,7 +89,7 @@ class PartStore:
         Every table is sorted on a total order, so the result never depends on which worker finished
         first or on how often the run was resumed."""
         import pyarrow as pa
-        pa.set_memory_pool(pa.system_memory_pool())  # mimalloc keeps freed blocks: RSS would grow
+        pa.set_memory_pool(pa.system_memory_pool())  # mimalloc keeps freed blocks (see also cli.py)
         if fmt == "parquet":
             return [self._write_parquet(t) for t in TABLES]
         if fmt == "csv":
@@ -130,6 +131,7 @@ class PartStore:
                 yield from pa.concat_tables(pieces).sort_by(_sorting(table)).to_batches(
                     max_chunksize=4 * _row_group(table))
             del pieces
+            malloc_trim()
 
     @staticmethod
     def _bucket_bounds(table: str, files: list[str], key: str, buckets: int) -> list[str]:
