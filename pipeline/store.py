@@ -75,8 +75,9 @@ class PartStore:
                 continue
             tab = pa.Table.from_pylist(rows[t], schema=arrow_schema(t)).sort_by(_sorting(t))
             tmp = self.parts / t / f".{name}.tmp"
-            # small row groups for the tables of long texts: the merge reads parts group by group
-            pq.write_table(tab, tmp, row_group_size=_row_group(t), compression="lz4")  # temporary: fast over small
+            # small row groups for the tables of long texts: the merge reads parts group by group;
+            # parts are temporary, so lz4 (speed) rather than the default snappy/zstd trade-offs
+            pq.write_table(tab, tmp, row_group_size=_row_group(t), compression="lz4")
             tmp.replace(self.parts / t / f"{name}.parquet")
         _atomic_write_bytes(self.commits / f"{name}.json",
                             json.dumps({"inputs": inputs}, ensure_ascii=False).encode("utf-8"))
@@ -119,7 +120,7 @@ class PartStore:
             return
         key = _order_keys(table)[0]
         column = schema.get_field_index(key)
-        bounds = self._bucket_bounds(table, files, key, min(4096, max(1, -(-size // MERGE_BUCKET_BYTES))))
+        bounds = _bucket_bounds(files, key, min(4096, max(1, -(-size // MERGE_BUCKET_BYTES))))
         for lo, hi in zip([None] + bounds, bounds + [None]):
             pieces = []
             for f, meta in zip(files, metas):
@@ -132,21 +133,6 @@ class PartStore:
                     max_chunksize=4 * _row_group(table))
             del pieces
             malloc_trim()
-
-    @staticmethod
-    def _bucket_bounds(table: str, files: list[str], key: str, buckets: int) -> list[str]:
-        """Ascending boundaries between buckets: even ranges of the hexadecimal doc_id, or
-        quantiles of the first key for the tables ordered by source (one row per input)."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-        if buckets <= 1:
-            return []
-        if key == "doc_id":
-            return [f"{i * 65536 // buckets:04x}" for i in range(1, buckets)]
-        values = pa.concat_tables([pq.read_table(f, columns=[key]) for f in files])[key].drop_null().to_pylist()
-        values.sort()
-        cuts = sorted({values[i * len(values) // buckets] for i in range(1, buckets)})
-        return [c for c in cuts if c > values[0]]
 
     def _write_parquet(self, table: str) -> Path:
         import pyarrow.parquet as pq
@@ -228,6 +214,23 @@ def _order_keys(table: str) -> list[str]:
     tie on everything else belong to documents of identical content (same doc_id), hence are equal."""
     first = [k.strip() for k in ORDER[table].split(",")]
     return first + [c for c, _ in COLUMNS[table] if c not in first and c not in ("text", "heading")]
+
+
+def _bucket_bounds(files: list[str], key: str, buckets: int) -> list[str]:
+    """Ascending boundaries between buckets: even ranges of the hexadecimal doc_id, or
+    quantiles of the first key for the tables ordered by source (one row per input)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    if buckets <= 1:
+        return []
+    if key == "doc_id":
+        return [f"{i * 65536 // buckets:04x}" for i in range(1, buckets)]
+    values = pa.concat_tables([pq.read_table(f, columns=[key]) for f in files])[key].drop_null().to_pylist()
+    if not values:
+        return []
+    values.sort()
+    cuts = sorted({values[i * len(values) // buckets] for i in range(1, buckets)})
+    return [c for c in cuts if c > values[0]]
 
 
 def _may_hold(column_chunk, lo: str | None, hi: str | None) -> bool:
