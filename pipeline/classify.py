@@ -40,7 +40,7 @@ def span_features(doc: Document, spans: list[tuple[int, int]]) -> list[dict]:
     deadlines = sorted(d.start for d in doc.dates if d.kind == "deadline")
     figures = sorted(q.start for q in doc.quantities)
     title = doc.meta.title or ""
-    paragraphs, starts = doc.paragraphs, [p.start for p in doc.paragraphs]
+    paragraphs, starts = doc.paragraphs, doc._paragraph_starts()
     rows = []
     for start, end in spans:
         chain, it = [], doc.item_at(start)
@@ -218,7 +218,7 @@ def classify_document(doc: Document) -> None:
     best = proba.argmax(axis=1)
     for i, p in enumerate(doc.paragraphs):
         p.category, p.score = str(classes[best[i]]), float(proba[i, best[i]])
-    starts = [p.start for p in doc.paragraphs]
+    starts = doc._paragraph_starts()
     weights = np.array([min(p.end - p.start, _MAX_UNIT_CHARS) for p in doc.paragraphs], dtype=float)
     for it in doc.items:
         lo, hi = bisect.bisect_left(starts, it.start), bisect.bisect_left(starts, it.end)

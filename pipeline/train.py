@@ -96,17 +96,6 @@ def cross_validate(X, y, groups, words: str, seed: int = 0) -> list[str]:
     return list(pred)
 
 
-def _slim(model) -> None:
-    """Make the saved model small and quick to load without changing a prediction: TfidfVectorizer
-    keeps every pruned term in `stop_words_` (for introspection only), and its vocabulary values are
-    numpy integers, which skops stores one node each (seconds to load) instead of plain JSON ints."""
-    for _, transformer, _ in model.named_steps["features"].transformers_:
-        if hasattr(transformer, "stop_words_"):
-            transformer.stop_words_ = None
-        if hasattr(transformer, "vocabulary_"):
-            transformer.vocabulary_ = {term: int(i) for term, i in transformer.vocabulary_.items()}
-
-
 def _versions() -> dict:
     out = {"python": platform.python_version()}
     for pkg in ("scikit-learn", "jieba", "skops", "numpy", "scipy", "pandas", "spacy-pkuseg"):
@@ -142,7 +131,6 @@ def train(labels_dir: Path = ROOT / "corpus" / "labels", model_path: Path = MODE
     comparison["keyword_baseline"] = _scores(y, keyword_baseline_predict(list(X["text"])))
     chosen = "jieba"
     model = build_classifier(words=chosen).fit(X, y)
-    _slim(model)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     cm = confusion_matrix(y, predictions[chosen], labels=LABELS)
