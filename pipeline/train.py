@@ -29,8 +29,8 @@ COLLECTIONS = {"seeds": ROOT / "corpus" / "seeds",
                "bulk": ROOT.parent / "shared" / "bulk" / "national_gov_work_reports"}
 FOLDS = 5
 # National government work reports are another genre (long policy paragraphs, few of the disclosure
-# labels): they teach the policy fields' vocabulary, but at full weight they pulled township units
-# down (grouped CV, township units: macro-F1 0.746 at weight 0.4, 0.736 at 1.0).
+# labels): they teach the policy fields' vocabulary, but at full weight they pulled the local
+# documents' units down (grouped CV on seeds + Pingtan units: macro-F1 0.746 at weight 0.4, 0.736 at 1.0).
 BULK_WEIGHT = 0.4
 
 
