@@ -83,6 +83,8 @@ def test_metrics_describe_the_committed_model_and_labels():
     cv = metrics["cross_validation"]
     assert set(cv["per_label"]) == set(LABELS)
     assert set(cv["by_unit"]) == {"paragraph", "item"}
+    assert set(cv["by_genre"]) == {"local", "national report"}
+    assert sum(v["units"] for v in cv["by_collection"].values()) == metrics["data"]["units"]
     assert {"jieba", "none", "keyword_baseline"} <= set(metrics["comparison"])
     # the learned model beats the keyword lexicon by a wide margin
     assert cv["macro_f1"] > metrics["comparison"]["keyword_baseline"]["macro_f1"] + 0.2
