@@ -135,18 +135,20 @@ def cross_validate(data: LabeledSet, words: str, seed: int = 0) -> list[str]:
     pred = np.empty(len(y), dtype=object)
     for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(data.X, y, groups):
         model = fit(data, words, train_idx, seed)
-        classes = model.classes_
-        pred[test_idx] = model.predict(data.X.iloc[test_idx])
+        classes, unmatched = model.classes_, []
         for name in set(groups[test_idx]):
             doc = data.docs[name]
             P, I = document_scores(model, doc)
             paragraph_row = {(p.start, p.end): P[i] for i, p in enumerate(doc.paragraphs)}
             item_row = {(it.start, it.end): I[j] for j, it in enumerate(doc.items)}
             for k in np.flatnonzero(groups == name):
-                table = item_row if data.units[k] == "item" else paragraph_row
-                row = table.get(data.spans[k])
-                if row is not None:
+                row = (item_row if data.units[k] == "item" else paragraph_row).get(data.spans[k])
+                if row is None:
+                    unmatched.append(k)
+                else:
                     pred[k] = classes[row.argmax()]
+        if unmatched:
+            pred[unmatched] = model.predict(data.X.iloc[unmatched])
     return list(pred)
 
 
