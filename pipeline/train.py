@@ -193,7 +193,8 @@ def train(labels_dir: Path = ROOT / "corpus" / "labels", model_path: Path = MODE
     cm = confusion_matrix(y, predictions[chosen], labels=LABELS)
     metrics = {
         "model": {"file": model_path.name, "words": chosen, "estimator": "LinearSVC over TF-IDF "
-                  "char 1-3 grams + jieba words + heading and neighbour char n-grams + layout features"},
+                  "char 1-3 grams + jieba words + heading and neighbour char n-grams + layout features",
+                  "national_report_weight": BULK_WEIGHT},
         "cross_validation": {"scheme": f"GroupKFold({FOLDS}) by document", **comparison[chosen],
                              "by_unit": _by(y, predictions[chosen], units),
                              "by_collection": _by(y, predictions[chosen], data.collections),
