@@ -222,14 +222,15 @@ def document_scores(model, doc: Document):
     I[own] = scores[len(doc.paragraphs):]
     item_at_start = {}
     for j, it in enumerate(doc.items):
-        i = paragraph_index.get((it.start, it.end))
-        if i is not None:
-            I[j] = P[i]  # a one-paragraph item is that paragraph
         item_at_start.setdefault(it.start, j)  # the outermost item starting here
     for i, p in enumerate(doc.paragraphs):
         j = item_at_start.get(p.start)
         if j is not None and doc.items[j].end > p.end:
             P[i] = (P[i] + I[j]) / 2
+    for j, it in enumerate(doc.items):
+        i = paragraph_index.get((it.start, it.end))
+        if i is not None:
+            I[j] = P[i]  # a one-paragraph item is that paragraph, as finally scored
     return P, I
 
 

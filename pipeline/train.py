@@ -111,17 +111,13 @@ def _by(y, pred, keys) -> dict:
     return out
 
 
-def sample_weights(data: LabeledSet):
-    import numpy as np
-    return np.array([BULK_WEIGHT if c == "bulk" else 1.0 for c in data.collections])
-
-
 def fit(data: LabeledSet, words: str, rows=None, seed: int = 0):
-    """The classifier fitted on the labeled units `rows` (all when None)."""
+    """The classifier fitted on the labeled units `rows` (all when None), national reports at BULK_WEIGHT."""
     import numpy as np
     rows = np.arange(len(data.y)) if rows is None else rows
+    weights = np.array([BULK_WEIGHT if c == "bulk" else 1.0 for c in data.collections])
     return build_classifier(words=words, seed=seed).fit(
-        data.X.iloc[rows], np.array(data.y, dtype=object)[rows], clf__sample_weight=sample_weights(data)[rows])
+        data.X.iloc[rows], np.array(data.y, dtype=object)[rows], clf__sample_weight=weights[rows])
 
 
 def cross_validate(data: LabeledSet, words: str, seed: int = 0) -> list[str]:
